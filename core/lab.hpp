@@ -1,0 +1,83 @@
+// The Lab: starts lab processes (mmaplab-subject), sends them one request at a time, forks
+// them, knows the process tree, and leaves nothing behind (processes, lab files, shm objects).
+#pragma once
+
+#include "protocol.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mml {
+
+struct LabOptions {
+    std::string subject_path; // the mmaplab-subject executable; empty: next to /proc/self/exe
+    std::string lab_dir;      // empty: a new private directory (0700) under $TMPDIR or /tmp
+    int max_processes = 64;   // refuse spawn/fork beyond this many live lab processes
+};
+
+struct LabProcess {
+    int pid = 0;
+    int parent = 0;       // lab parent (forked from), 0 for a root
+    std::string name;
+    bool alive = true;
+    int wait_status = 0;  // valid when !alive (raw waitpid status)
+    bool crash_mode = false;
+};
+
+// What happened to one request.
+struct Outcome {
+    bool delivered = false; // the process answered
+    Reply reply;
+    bool died = false;      // the process died while serving it (wait_status then valid)
+    int wait_status = 0;
+    std::string error;      // transport or lab error in plain words (unknown pid, limit, ...)
+};
+
+class Lab {
+public:
+    explicit Lab(LabOptions opts = {});
+    ~Lab(); // kills and reaps every lab process; removes lab files and shm objects it created
+    Lab(const Lab&) = delete;
+    Lab& operator=(const Lab&) = delete;
+
+    // Starts a root lab process. Call from a thread that lives as long as the Lab: the lab
+    // processes are bound to it with PR_SET_PDEATHSIG. Returns the pid, or 0 with `error`.
+    int spawn(const std::string& name, std::string* error = nullptr);
+    // Sends one request and waits for its reply.
+    Outcome call(int pid, const Request& req);
+    // fork() inside lab process `pid`; the child gets its own channel. Reply.ret = child pid.
+    Outcome fork(int pid, const std::string& child_name);
+    bool kill(int pid, int sig);
+    void reap(); // collect exited lab processes (non-blocking)
+
+    std::vector<LabProcess> processes() const; // the tree, in creation order, dead ones too
+    std::vector<int> live_pids() const;
+    bool alive(int pid) const;
+    const std::string& dir() const { return dir_; }
+    std::string resolve_path(const std::string& path) const; // relative paths live in dir()
+    uint64_t action_count() const;
+    void set_observer(std::function<void()> f); // called after every request (sampler wake-up)
+
+private:
+    struct Proc;
+    Proc* find(int pid);
+    const Proc* find(int pid) const;
+    void note_created_shm(const Request& req, const Outcome& out);
+    void on_death(Proc& p, int status);
+    void cleanup();
+
+    LabOptions opts_;
+    std::string dir_;
+    std::string subject_;
+    mutable std::mutex mu_;
+    std::vector<Proc*> procs_;
+    std::vector<std::string> shm_created_;
+    uint64_t actions_ = 0;
+    std::function<void()> observer_;
+    int janitor_fd_ = -1; // write end of the janitor pipe (cleans up if the app is killed)
+};
+
+} // namespace mml

@@ -1,0 +1,98 @@
+// The Snapshot model: an immutable picture of lab processes as the kernel reports them.
+// Built by the Sampler from /proc; panels and the command line read it, never /proc itself.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mml {
+
+// One field of an smaps block, exactly as printed ("Rss", "4 kB") plus its kB value
+// when the value is a size.
+struct SmapsField {
+    std::string name;
+    std::string value;          // as printed after the colon, trimmed ("12 kB", "0", ...)
+    std::optional<uint64_t> kb; // size fields only
+};
+
+enum class MappingKind { File, Anonymous, SharedAnon, Shm, Heap, Stack, Library, Vdso, Other };
+std::string_view to_string(MappingKind k);
+
+// State of one virtual page (pagemap entry, plus kpagecount/kpageflags where readable).
+struct Page {
+    uint64_t entry = 0;    // raw pagemap entry
+    uint64_t kflags = 0;   // /proc/kpageflags (valid when Process::kpage_known && present)
+    uint32_t mapcount = 0; // /proc/kpagecount (valid when Process::kpage_known && present)
+};
+
+struct Mapping {
+    uint64_t start = 0, end = 0;
+    std::string perms;  // "rw-p"
+    uint64_t offset = 0;
+    std::string dev;    // "fd:01"
+    uint64_t inode = 0;
+    std::string path;   // everything after the inode field, may hold spaces, " (deleted)"
+    std::vector<SmapsField> smaps;    // every field the kernel printed, in order
+    std::vector<std::string> vmflags; // codes, in order
+    std::vector<Page> pages;          // one per page when pages were sampled, else empty
+    std::string_view smaps_text;      // the literal smaps block (points into Process::smaps_raw)
+
+    uint64_t size() const { return end - start; }
+    uint64_t page_count(uint64_t page_size) const { return size() / page_size; }
+    const SmapsField* field(std::string_view name) const;
+    uint64_t kb(std::string_view name) const; // 0 when missing
+    bool has_flag(std::string_view code) const;
+    MappingKind kind() const;
+};
+
+enum class ProcState { Alive, Exited, Killed };
+
+struct Process {
+    int pid = 0;
+    int parent = 0;           // lab parent (the process that forked it), 0 for a root
+    std::string name;         // variable name or label ("main", "child")
+    ProcState state = ProcState::Alive;
+    int exit_code = 0;        // Exited
+    int term_signal = 0;      // Killed
+    std::vector<Mapping> mappings;
+    std::string smaps_raw;    // the text read from /proc/PID/smaps (mappings point into it)
+    std::string maps_text;    // the /proc/PID/maps text (header lines of smaps)
+    std::vector<std::pair<std::string, std::string>> status; // /proc/PID/status, in order
+    uint64_t minflt = 0, majflt = 0;          // /proc/PID/stat
+    bool pfn_known = false;   // pagemap PFNs readable (CAP_SYS_ADMIN)
+    bool kpage_known = false; // /proc/kpagecount and kpageflags readable
+    std::string error;        // why this process could not be read, if it could not
+
+    const Mapping* mapping_at(uint64_t addr) const;
+    uint64_t status_kb(std::string_view key) const; // "VmRSS" -> kB, 0 when missing
+    uint64_t rollup_kb(std::string_view field) const; // sum of a smaps field over mappings
+};
+
+// What the kernel and our privileges let us see.
+struct Capabilities {
+    std::string kernel;          // uname -r
+    bool pfn = false;            // PFNs in pagemap
+    bool kpage = false;          // /proc/kpagecount, /proc/kpageflags
+    bool pagemap_scan = false;   // PAGEMAP_SCAN ioctl (6.7+)
+    std::string thp;             // /sys/kernel/mm/transparent_hugepage/enabled, selected mode
+    std::string reason;          // plain words when something is unavailable
+    uint64_t page_size = 4096;
+};
+
+struct Snapshot {
+    uint64_t seq = 0;        // increases with every snapshot
+    uint64_t action_seq = 0; // number of actions performed when it was taken
+    std::chrono::steady_clock::time_point taken;
+    Capabilities caps;
+    std::vector<Process> processes;
+    const Process* process(int pid) const;
+};
+
+using SnapshotPtr = std::shared_ptr<const Snapshot>;
+
+} // namespace mml

@@ -1,0 +1,10 @@
+# Writes every shaders/*.glsl into one C++ file: mml::shader_source("name.glsl").
+file(GLOB files ${SHADER_DIR}/*.glsl)
+set(body "// Generated from shaders/*.glsl; do not edit.\n#include <cstring>\nnamespace mml {\nconst char* shader_source(const char* name) {\n")
+foreach(f ${files})
+  get_filename_component(n ${f} NAME)
+  file(READ ${f} text)
+  string(APPEND body "    if (std::strcmp(name, \"${n}\") == 0) return R\"mmlglsl(${text})mmlglsl\";\n")
+endforeach()
+string(APPEND body "    return nullptr;\n}\n} // namespace mml\n")
+file(WRITE ${OUT} "${body}")
