@@ -50,6 +50,17 @@ struct Mapping {
     MappingKind kind() const;
 };
 
+// Bytes of a watched range (the Contents panel), read only from pages already present, beside
+// the same range of the backing file. Filled by the Sampler for the range it was asked to watch.
+struct Contents {
+    uint64_t addr = 0, len = 0;
+    std::vector<uint8_t> mem;          // len bytes; bytes of non-present pages are 0
+    std::vector<bool> page_present;    // one per page of the range
+    std::vector<uint8_t> file;         // same range of the backing file (empty if none)
+    bool has_file = false;
+    std::string note;                  // why something is missing
+};
+
 enum class ProcState { Alive, Exited, Killed };
 
 struct Process {
@@ -67,6 +78,7 @@ struct Process {
     bool pfn_known = false;   // pagemap PFNs readable (CAP_SYS_ADMIN)
     bool kpage_known = false; // /proc/kpagecount and kpageflags readable
     std::string error;        // why this process could not be read, if it could not
+    std::optional<Contents> contents; // the watched range, when one was set for this pid
 
     const Mapping* mapping_at(uint64_t addr) const;
     uint64_t status_kb(std::string_view key) const; // "VmRSS" -> kB, 0 when missing

@@ -1,0 +1,73 @@
+// What every panel receives each frame: the latest Snapshot, the one before the last action,
+// the selection, preferences, theme colours, and the way to submit Actions. Panels read
+// this and push Actions; they never read /proc or talk to lab processes themselves.
+#pragma once
+
+#include "model.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct ImVec4;
+
+namespace mml::app {
+
+// Saved between runs (preferences file).
+struct Prefs {
+    float scale = 1.25f;      // UI scale (Ctrl+ / Ctrl-)
+    bool light = false;       // light theme for projectors and print
+    bool colorblind = true;   // Okabe-Ito palette
+    bool sampling = true;     // steady 10 Hz sampling
+    int max_processes = 64;
+    std::vector<std::pair<std::string, bool>> panels_open; // by panel name
+};
+
+struct Selection {
+    int pid = 0;                  // selected lab process
+    uint64_t mapping = 0;         // start address of the selected mapping, 0 = none
+    int64_t page_first = -1;      // selected page range within the mapping (-1 = none)
+    int64_t page_last = -1;
+    std::vector<int> compare;     // processes shown side by side in Frames (empty = tree of pid)
+};
+
+// One line of the Events panel.
+struct Event {
+    uint64_t seq = 0;
+    int pid = 0;
+    std::string process;
+    std::string statement;  // C statement as run
+    std::string result;     // result_text()
+    bool is_error = false;  // errno, fault, death or evaluation error
+    bool is_signal = false;
+    uint64_t minflt_delta = 0, majflt_delta = 0; // fault counters it moved (filled after the next snapshot)
+};
+
+// Page states the grid and the frames view colour (with a glyph/pattern each).
+enum class PageState : uint8_t {
+    NotPresent = 0,
+    ZeroPage,
+    Clean,
+    Dirty,
+    Swapped,
+    Shared,    // mapcount > 1
+    Exclusive, // present, exclusively mapped (anon) — drawn with a mark over clean/dirty
+    Unknown,   // present, but PFN/flags unavailable
+};
+const char* to_string(PageState s);
+
+// Per-frame context handed to every panel's draw().
+struct Context {
+    SnapshotPtr snap;          // latest (never null after start)
+    SnapshotPtr before;        // the snapshot taken just before the last action (may be null)
+    Selection& sel;
+    Prefs& prefs;
+    std::vector<Event>& events;
+    // Submits one statement of the action language to run in `pid` (0 = selected process).
+    // It runs off the frame loop; the result lands in `events` and a new snapshot follows.
+    void (*submit)(void* self, const std::string& statement, int pid);
+    void* submit_self;
+    void run(const std::string& statement, int pid = 0) const { submit(submit_self, statement, pid); }
+};
+
+} // namespace mml::app
