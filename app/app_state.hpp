@@ -56,6 +56,15 @@ enum class PageState : uint8_t {
 };
 const char* to_string(PageState s);
 
+// Where panels send Actions: statements of the action language, run off the frame loop;
+// results land in the events and a new snapshot follows.
+class ActionSink {
+public:
+    virtual ~ActionSink() = default;
+    virtual void submit(const std::string& statement, int pid) = 0; // pid 0 = selected process
+    virtual bool busy() const = 0;                                    // an action is running
+};
+
 // Per-frame context handed to every panel's draw().
 struct Context {
     SnapshotPtr snap;          // latest (never null after start)
@@ -63,11 +72,7 @@ struct Context {
     Selection& sel;
     Prefs& prefs;
     std::vector<Event>& events;
-    // Submits one statement of the action language to run in `pid` (0 = selected process).
-    // It runs off the frame loop; the result lands in `events` and a new snapshot follows.
-    void (*submit)(void* self, const std::string& statement, int pid);
-    void* submit_self;
-    void run(const std::string& statement, int pid = 0) const { submit(submit_self, statement, pid); }
+    ActionSink& actions;
 };
 
 } // namespace mml::app
