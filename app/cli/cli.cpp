@@ -1,0 +1,51 @@
+// Command-line dispatch: `mmaplab` opens the window; `inspect`, `run`, `lesson` and `export`
+// are command-line commands that never touch the GUI.
+#include "cli/cli.hpp"
+#include "cli/commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+namespace mml::cli {
+
+namespace {
+
+void add_gui_options(CLI::App& app, GuiOptions& gui) {
+    app.add_option("--frames", gui.quit_after_frames, "Quit after N frames (tests)");
+    app.add_option("--script", gui.script, "Run the statements of FILE at start, in the window")
+        ->check(CLI::ExistingFile);
+    app.add_option("--screenshot", gui.screenshot,
+                   "Save the window as PNG to FILE once the script has run, then quit");
+    app.add_option("--bench-frames", gui.bench_frames,
+                   "Print frame-time figures over N frames, then quit");
+}
+
+} // namespace
+
+std::optional<int> dispatch(int argc, char** argv, GuiOptions& gui) {
+    CLI::App app{"mmaplab — see Linux memory mappings as they really are"};
+    app.require_subcommand(0, 1);
+    add_gui_options(app, gui);
+
+    InspectArgs ia;
+    auto* inspect = app.add_subcommand("inspect", "Show the mappings of any process you may read");
+    inspect->add_option("pid", ia.pid, "Process ID")->required();
+    inspect->add_flag("--json", ia.json, "Print JSON instead of a table");
+    inspect->add_flag("--pages", ia.pages, "Add the state of every page");
+
+    RunArgs ra;
+    auto* run = app.add_subcommand("run", "Run a file of statements on real lab processes");
+    run->add_option("script", ra.script, "File of statements")->required();
+    run->add_flag("--json", ra.json, "Print the final snapshot of every lab process as JSON");
+    run->add_flag("--pages", ra.pages, "With --json: add the state of every page");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (inspect->parsed()) return cmd_inspect(ia);
+    if (run->parsed()) return cmd_run(ra);
+    return std::nullopt;
+}
+
+} // namespace mml::cli
