@@ -23,6 +23,7 @@ struct Diagnostic {
 
 struct Program {
     std::vector<Stmt> stmts;
+    bool operator==(const Program& o) const { return stmts == o.stmts; }
 };
 
 // Parses a whole text (statements separated by ';', '//' and '/* */' comments allowed).
@@ -30,25 +31,41 @@ bool parse(std::string_view text, std::string_view file, Program& out, Diagnosti
 // Prints one statement in canonical form ("mprotect(p + 4096, 4096, PROT_READ);").
 std::string print(const Stmt& s);
 std::string print(const Program& p); // one statement per line
+std::string print(const Expr& e);    // one expression ("p + 4096")
 
 // A variable: a name bound to a value with the C type it was declared with.
 struct Value {
     std::string type; // "char *", "int", "pid_t", "char", ...
     int64_t v = 0;
+    bool is_string = false; // `const char *s = "..."`: the bytes live in `text`, not in a process
+    std::string text;
 };
+
+// What the checker knows before a statement runs: variables (type, string or not) and the
+// process names usable after '@' (besides pid_t variables and pids).
+struct Scope {
+    std::map<std::string, Value> vars;
+    std::vector<std::string> processes{"main"};
+};
+// Names and types: unknown names, indexing a non-pointer, strings where a number is needed.
+// Declarations are added to `scope` in order, so a whole program can be checked up front.
+bool check(const Stmt& s, Scope& scope, Diagnostic& err);
+bool check(const Program& p, Scope& scope, Diagnostic& err);
 
 // What one statement did, with the kernel's answer.
 struct StepResult {
-    std::string statement;  // canonical text of the statement
-    int pid = 0;            // the lab process it ran in
-    std::string process;    // that process's name
-    bool ran = false;       // it reached the lab process (errno results and faults count)
-    int64_t value = 0;      // the result (address, fd, byte, pid, 0/-1)
-    int err = 0;            // errno, 0 when none
-    FaultInfo fault;        // a caught SIGSEGV/SIGBUS
-    bool died = false;      // the process died (let it crash); wait_status valid
+    std::string statement; // canonical text of the statement
+    int pid = 0;           // the lab process it ran in
+    std::string process;   // that process's name
+    bool ran = false;      // it reached the lab process (errno results and faults count)
+    int64_t value = 0;     // the result (address, fd, byte, pid, 0/-1)
+    std::string type;      // C type of the result ("char *", "int", "char"): how to print it
+    int err = 0;           // errno, 0 when none
+    FaultInfo fault;       // a caught SIGSEGV/SIGBUS
+    bool died = false;     // the process died (let it crash); wait_status valid
     int wait_status = 0;
     std::string error;      // evaluation error: unknown name, wrong type, no process, limit
+    std::vector<int> ended; // other lab processes that died during the statement (kill)
     std::string result_text() const; // "= 0x7f3a1c000000" / "= -1 EINVAL (Invalid argument)" /
                                      // "SIGSEGV SEGV_ACCERR at 0x7f.. (write)" / the error
 };
