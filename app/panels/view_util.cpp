@@ -1,0 +1,163 @@
+// Shared helpers of the page panels: selection lookup, sizes and addresses, the legend.
+#include "panels/view_util.hpp"
+
+#include "palette.hpp"
+
+#include <cstdio>
+
+namespace mml::app {
+
+namespace {
+constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+} // namespace
+
+std::string human_size(uint64_t bytes) {
+    double v = static_cast<double>(bytes);
+    int u = 0;
+    while (v >= 1024.0 && u < 6) {
+        v /= 1024.0;
+        ++u;
+    }
+    char buf[32];
+    if (u == 0 || v == static_cast<double>(static_cast<uint64_t>(v)))
+        std::snprintf(buf, sizeof buf, "%llu %s", static_cast<unsigned long long>(v), kUnits[u]);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f %s", v, kUnits[u]);
+    return buf;
+}
+
+std::string hex_addr(uint64_t a) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(a));
+    return buf;
+}
+
+std::string mapping_label(const Mapping& m) {
+    if (m.path.empty()) return "[anon]";
+    if (m.path[0] != '/') return m.path;
+    const size_t slash = m.path.rfind('/');
+    return m.path.substr(slash + 1);
+}
+
+namespace {
+
+const Mapping* new_mapping(const Process& p, const Snapshot* before) {
+    if (!before) return nullptr;
+    const Process* bp = before->process(p.pid);
+    if (!bp) return nullptr;
+    for (const Mapping& m : p.mappings) {
+        const Mapping* b = bp->mapping_at(m.start);
+        if (!b && m.kind() != MappingKind::Vdso) return &m;
+    }
+    return nullptr;
+}
+
+} // namespace
+
+Target selected_target(Context& ctx) {
+    Target t;
+    if (!ctx.snap) return t;
+    t.proc = ctx.snap->process(ctx.sel.pid);
+    if (!t.proc) return t;
+    if (ctx.sel.mapping == 0) {
+        if (const Mapping* m = new_mapping(*t.proc, ctx.before.get())) {
+            ctx.sel.mapping = m->start;
+            ctx.sel.page_first = ctx.sel.page_last = -1;
+        }
+    }
+    if (ctx.sel.mapping) t.map = t.proc->mapping_at(ctx.sel.mapping);
+    return t;
+}
+
+void report_rect(Context& ctx, const std::string& name, ImVec2 a, ImVec2 b) {
+    if (ctx.layout) ctx.layout->push_back({name, a.x, a.y, b.x, b.y});
+}
+
+namespace {
+
+struct LegendEntry {
+    PageState state;
+    uint8_t marks;
+    const char* label;
+};
+
+constexpr LegendEntry kEntries[] = {
+    {PageState::NotPresent, 0, "not present"},
+    {PageState::ZeroPage, 0, "zero page"},
+    {PageState::Clean, 0, "clean"},
+    {PageState::Dirty, 0, "dirty"},
+    {PageState::Shared, 0, "shared"},
+    {PageState::Exclusive, kMarkExclusive, "exclusive"},
+    {PageState::Swapped, 0, "swapped"},
+    {PageState::Unknown, 0, "unknown"},
+    {PageState::Dirty, kMarkChanged, "changed by last action"},
+};
+constexpr size_t kNumEntries = sizeof kEntries / sizeof kEntries[0];
+
+const char* entry_help(const LegendEntry& e) {
+    if (e.marks & kMarkChanged)
+        return "a ring marks pages whose state, frame or mapcount the last action changed";
+    if (e.state == PageState::Exclusive)
+        return "mapped only here (pagemap exclusive bit); the corner mark also appears on "
+               "clean and dirty pages that are exclusive";
+    return page_meaning(e.state);
+}
+
+} // namespace
+
+float PageLegend::height(float width) const {
+    if (last_w_ == width && last_h_ > 0) return last_h_;
+    return ImGui::GetFrameHeightWithSpacing() * 2.0f;
+}
+
+void PageLegend::draw(render::GridRenderer& r, const render::GridStyle& s, const uint64_t counts[8],
+                      uint64_t changed, float width) {
+    if (!uploaded_ && r.ready()) {
+        uint8_t texels[2 * kNumEntries];
+        for (size_t i = 0; i < kNumEntries; ++i) {
+            texels[2 * i] = static_cast<uint8_t>(kEntries[i].state);
+            texels[2 * i + 1] = kEntries[i].marks;
+        }
+        tex_.upload(texels, kNumEntries);
+        uploaded_ = true;
+    }
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float sw = ImGui::GetFontSize() * 1.3f, sp = ImGui::GetStyle().ItemSpacing.x;
+    const ImVec2 start = ImGui::GetCursorScreenPos();
+    float x = 0, y = 0;
+    const float line_h = sw + ImGui::GetStyle().ItemSpacing.y;
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+    const ImU32 muted = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    for (size_t i = 0; i < kNumEntries; ++i) {
+        const LegendEntry& e = kEntries[i];
+        const uint64_t n =
+            (e.marks & kMarkChanged) ? changed : counts[static_cast<size_t>(e.state)];
+        char label[96];
+        std::snprintf(label, sizeof label, "%s %llu", e.label, static_cast<unsigned long long>(n));
+        const float tw = ImGui::CalcTextSize(label).x;
+        const float item_w = sw + sp * 0.6f + tw + sp * 2.2f;
+        if (x > 0 && x + item_w > width) {
+            x = 0;
+            y += line_h;
+        }
+        const ImVec2 a(start.x + x, start.y + y), b(a.x + sw, a.y + sw);
+        render::GridDraw g;
+        g.rect_min = a;
+        g.rect_max = b;
+        g.origin = ImVec2(a.x - sw * static_cast<float>(i), a.y);
+        g.cell = ImVec2(sw, sw);
+        g.cols = static_cast<int>(kNumEntries);
+        g.count = static_cast<uint32_t>(kNumEntries);
+        r.add(dl, tex_, g, s);
+        const ImVec2 tp(b.x + sp * 0.6f, a.y + (sw - ImGui::GetFontSize()) * 0.5f);
+        dl->AddText(tp, n ? text : muted, label);
+        if (ImGui::IsMouseHoveringRect(a, ImVec2(tp.x + tw, b.y)))
+            ImGui::SetTooltip("%s", entry_help(e));
+        x += item_w;
+    }
+    last_w_ = width;
+    last_h_ = y + line_h;
+    ImGui::Dummy(ImVec2(width, last_h_));
+}
+
+} // namespace mml::app

@@ -1,0 +1,48 @@
+// Small helpers shared by the Pages, Frames, Address space and Contents panels: finding the
+// selected process and mapping, sizes and addresses in words, and the page-state legend.
+#pragma once
+
+#include "app_state.hpp"
+#include "page_state.hpp"
+#include "render/grid.hpp"
+
+#include <imgui.h>
+
+#include <cstdint>
+#include <string>
+
+namespace mml::app {
+
+// "4 KiB", "1.0 GiB", "127.9 TiB".
+std::string human_size(uint64_t bytes);
+// "0x7f3a1c003000"
+std::string hex_addr(uint64_t a);
+// "[anon]", the file name, or the kernel's name ([heap]).
+std::string mapping_label(const Mapping& m);
+
+struct Target {
+    const Process* proc = nullptr;
+    const Mapping* map = nullptr;
+};
+// The selected process and mapping. When no mapping is selected and the last action created
+// one in the selected process, selects it (so a fresh mmap is on screen at once).
+Target selected_target(Context& ctx);
+
+// Adds a named rectangle for tests (--layout-json) when they asked for it.
+void report_rect(Context& ctx, const std::string& name, ImVec2 a, ImVec2 b);
+
+// The legend of page states: a swatch drawn by the grid shader (same colour and pattern as
+// the cells), its name, its count; hover explains it. Wraps to `width`.
+class PageLegend {
+public:
+    void draw(render::GridRenderer& r, const render::GridStyle& s, const uint64_t counts[8],
+              uint64_t changed, float width);
+    float height(float width) const; // of the last draw at this width (estimate before)
+
+private:
+    render::StateTexture tex_;
+    bool uploaded_ = false;
+    float last_h_ = 0, last_w_ = 0;
+};
+
+} // namespace mml::app

@@ -1,0 +1,54 @@
+// Small OpenGL 3.3 helpers over glad: a shader program (compile and link with the error log)
+// and an integer state texture (one texel per page) that is resized and re-uploaded on demand.
+#pragma once
+
+#include <glad/gl.h>
+
+#include <cstdint>
+#include <string>
+
+namespace mml::render {
+
+// Loads the GL entry points through GLFW once (a no-op when the app already did).
+bool ensure_gl_loaded();
+
+class Program {
+public:
+    Program() = default;
+    ~Program();
+    Program(const Program&) = delete;
+    Program& operator=(const Program&) = delete;
+    // Compiles shaders/<vert> and shaders/<frag> and links them; false with log() on error.
+    bool build(const char* vert, const char* frag);
+    GLuint id() const { return id_; }
+    GLint uniform(const char* name) const { return id_ ? glGetUniformLocation(id_, name) : -1; }
+    const std::string& log() const { return log_; }
+
+private:
+    GLuint compile(GLenum type, const char* name);
+    GLuint id_ = 0;
+    std::string log_;
+};
+
+// A GL_RG8UI texture of `width` texels per row holding `count` two-byte texels.
+class StateTexture {
+public:
+    StateTexture() = default;
+    ~StateTexture();
+    StateTexture(const StateTexture&) = delete;
+    StateTexture& operator=(const StateTexture&) = delete;
+    // Uploads count texels (2 bytes each: state, marks); reallocates only when it grows.
+    void upload(const uint8_t* rg, uint32_t count);
+    GLuint id() const { return id_; }
+    int width() const { return kWidth; }
+    uint32_t count() const { return count_; }
+    static constexpr int kWidth = 1024;
+    static constexpr uint32_t kMaxTexels = uint32_t{kWidth} * 16384; // 64 GiB of 4 KiB pages
+
+private:
+    GLuint id_ = 0;
+    int rows_ = 0;
+    uint32_t count_ = 0;
+};
+
+} // namespace mml::render

@@ -1,0 +1,121 @@
+// GridRenderer: one quad per grid drawn by shaders/page_grid.*.glsl inside an ImGui draw
+// callback; scissor from the command's clip rect; ImGui's own state reset afterwards.
+#include "render/grid.hpp"
+
+namespace mml::render {
+
+ImVec4 to_vec4(ImU32 c) {
+    return ImGui::ColorConvertU32ToFloat4(c);
+}
+
+GridRenderer::~GridRenderer() {
+    if (vao_) glDeleteVertexArrays(1, &vao_);
+}
+
+bool GridRenderer::ready() {
+    if (prog_.id()) return true;
+    if (tried_) return false;
+    tried_ = true;
+    if (!prog_.build("page_grid.vert.glsl", "page_grid.frag.glsl")) {
+        error_ = "page grid shader: " + prog_.log();
+        return false;
+    }
+    glGenVertexArrays(1, &vao_);
+    fetch_locations();
+    return true;
+}
+
+void GridRenderer::fetch_locations() {
+    loc_.proj = prog_.uniform("u_proj");
+    loc_.rect = prog_.uniform("u_rect");
+    loc_.states = prog_.uniform("u_states");
+    loc_.texw = prog_.uniform("u_texw");
+    loc_.count = prog_.uniform("u_count");
+    loc_.cols = prog_.uniform("u_cols");
+    loc_.origin = prog_.uniform("u_origin");
+    loc_.cell = prog_.uniform("u_cell");
+    loc_.colors = prog_.uniform("u_colors");
+    loc_.ink = prog_.uniform("u_ink");
+    loc_.edge = prog_.uniform("u_edge");
+    loc_.changed = prog_.uniform("u_changed");
+    loc_.select = prog_.uniform("u_select");
+    loc_.sel = prog_.uniform("u_sel");
+    loc_.hover = prog_.uniform("u_hover");
+}
+
+void GridRenderer::add(ImDrawList* dl, const StateTexture& tex, const GridDraw& d,
+                       const GridStyle& s) {
+    if (!ready() || tex.id() == 0 || d.count == 0) return;
+    if (frame_ != ImGui::GetFrameCount()) {
+        frame_ = ImGui::GetFrameCount();
+        used_ = 0;
+    }
+    if (used_ >= kMaxItems) return;
+    Item& it = items_[static_cast<size_t>(used_++)];
+    it.self = this;
+    it.tex = tex.id();
+    it.texw = tex.width();
+    it.d = d;
+    it.d.count = std::min(d.count, tex.count());
+    it.s = s;
+    dl->AddCallback(&GridRenderer::callback, &it);
+    dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+}
+
+void GridRenderer::callback(const ImDrawList*, const ImDrawCmd* cmd) {
+    const Item* it = static_cast<const Item*>(cmd->UserCallbackData);
+    if (it && it->self) it->self->render(*it, cmd);
+}
+
+namespace {
+
+int clamp_index(int64_t v) {
+    if (v < -1) return -1;
+    return v > INT32_MAX ? INT32_MAX : static_cast<int>(v);
+}
+
+} // namespace
+
+void GridRenderer::render(const Item& it, const ImDrawCmd* cmd) {
+    const ImDrawData* dd = ImGui::GetDrawData();
+    if (!dd) return;
+    GLint vp[4] = {0, 0, 0, 0};
+    glGetIntegerv(GL_VIEWPORT, vp);
+    const ImVec2 pos = dd->DisplayPos, scale = dd->FramebufferScale;
+    const ImVec4 clip = cmd->ClipRect;
+    const float x0 = (clip.x - pos.x) * scale.x, y0 = (clip.y - pos.y) * scale.y;
+    const float x1 = (clip.z - pos.x) * scale.x, y1 = (clip.w - pos.y) * scale.y;
+    if (x1 <= x0 || y1 <= y0) return;
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(static_cast<GLint>(x0), static_cast<GLint>(static_cast<float>(vp[3]) - y1),
+              static_cast<GLsizei>(x1 - x0), static_cast<GLsizei>(y1 - y0));
+
+    const float L = pos.x, R = pos.x + dd->DisplaySize.x;
+    const float T = pos.y, B = pos.y + dd->DisplaySize.y;
+    const float proj[16] = {
+        2.0f / (R - L),    0, 0, 0, 0, 2.0f / (T - B), 0, 0, 0, 0, -1, 0, (R + L) / (L - R),
+        (T + B) / (B - T), 0, 1};
+    glUseProgram(prog_.id());
+    glUniformMatrix4fv(loc_.proj, 1, GL_FALSE, proj);
+    const GridDraw& d = it.d;
+    glUniform4f(loc_.rect, d.rect_min.x, d.rect_min.y, d.rect_max.x, d.rect_max.y);
+    glUniform1i(loc_.states, 0);
+    glUniform1i(loc_.texw, it.texw);
+    glUniform1i(loc_.count, static_cast<GLint>(d.count));
+    glUniform1i(loc_.cols, d.cols);
+    glUniform2f(loc_.origin, d.origin.x, d.origin.y);
+    glUniform2f(loc_.cell, d.cell.x, d.cell.y);
+    glUniform4fv(loc_.colors, 8, &it.s.fill[0].x);
+    glUniform4fv(loc_.ink, 1, &it.s.ink.x);
+    glUniform4fv(loc_.edge, 1, &it.s.edge.x);
+    glUniform4fv(loc_.changed, 1, &it.s.changed.x);
+    glUniform4fv(loc_.select, 1, &it.s.select.x);
+    glUniform2i(loc_.sel, clamp_index(d.sel_first), clamp_index(d.sel_last));
+    glUniform1i(loc_.hover, clamp_index(d.hover));
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_2D, it.tex);
+    glBindVertexArray(vao_);
+    glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+}
+
+} // namespace mml::render
