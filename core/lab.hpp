@@ -61,13 +61,25 @@ public:
     uint64_t action_count() const;
     void set_observer(std::function<void()> f); // called after every request (sampler wake-up)
 
+    // Why the Lab could not start (no lab dir, no janitor); empty when it is ready.
+    std::string init_error() const;
+
 private:
     struct Proc;
     Proc* find(int pid);
     const Proc* find(int pid) const;
-    void note_created_shm(const Request& req, const Outcome& out);
+    void note_created_shm(const Request& req, const Outcome& out, bool existed_before);
+    void note_created_file(const Request& req, const Outcome& out, bool existed_before);
     void on_death(Proc& p, int status);
     void cleanup();
+    void make_dir();
+    void start_janitor();
+    void tell_janitor(char what, const std::string& arg); // with mu_ held
+    Outcome transact(Proc& p, const Request& req, int pass_fd);
+    void collect_death(Proc& p, Outcome& out);
+    void wait_exit(int pid, int max_ms);
+    Proc* add_process(int pid, int parent, const std::string& name, int fd, bool crash);
+    void after_request();
 
     LabOptions opts_;
     std::string dir_;
@@ -78,6 +90,10 @@ private:
     uint64_t actions_ = 0;
     std::function<void()> observer_;
     int janitor_fd_ = -1; // write end of the janitor pipe (cleans up if the app is killed)
+    int janitor_pid_ = 0;
+    bool owns_dir_ = false;                  // the Lab created dir_ and removes it
+    std::vector<std::string> files_created_; // only when dir_ was given and already existed
+    std::string init_error_;
 };
 
 } // namespace mml

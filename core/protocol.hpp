@@ -26,11 +26,12 @@ enum class Op : uint32_t {
     Mremap,     // a[0]=old a[1]=oldlen a[2]=newlen a[3]=flags a[4]=newaddr -> address
     Mlock,      // a[0]=addr a[1]=len
     Munlock,    // a[0]=addr a[1]=len
-    Load,       // a[0]=addr a[1]=len -> data (bytes read, a fault stops it)
-    Store,      // a[0]=addr, data=bytes
-    Fill,       // a[0]=addr a[1]=len a[2]=byte
+    Load,       // a[0]=addr a[1]=len -> data (bytes read, a fault stops it), ret = data size
+    Store,      // a[0]=addr, data=bytes -> bytes stored before a fault (all when none)
+    Fill,       // a[0]=addr a[1]=len a[2]=byte -> bytes filled before a fault
     TouchRead,  // a[0]=addr a[1]=len: read one byte of every page -> sum of bytes
     TouchWrite, // a[0]=addr a[1]=len a[2]=byte: write one byte at the start of every page
+                //   -> pages written before a fault
     Fork,       // fd passed with SCM_RIGHTS is the child's channel -> child pid
     Exit,       // a[0]=status
     SetVmaName, // a[0]=addr a[1]=len, text=name (prctl PR_SET_VMA_ANON_NAME)
@@ -39,8 +40,25 @@ enum class Op : uint32_t {
 
 const char* op_name(Op op);
 
+// How the memory-access ops touch memory (Load, Store, Fill, TouchRead, TouchWrite):
+// - Load and Store: one volatile byte access at a time, from a[0] upwards.
+// - Fill: volatile bytes up to 8-byte alignment, then volatile 8-byte stores, then bytes
+//   (a page boundary never splits a store, so the fault address is exact).
+// - TouchRead/TouchWrite: one volatile byte at a[0], then at the start of every following
+//   page that begins before a[0] + a[1].
+// A SIGSEGV/SIGBUS during the access is caught: Reply::fault holds it, err stays 0, ret and
+// data describe the work done before the fault, and the process keeps serving. After
+// SetCrash(1) the signal kills the process instead (Outcome::died).
+// Everything else is passed to the kernel exactly as given; ret is the syscall's result and
+// err its errno when it returned -1 (Mmap/Mremap return the address, -1 for MAP_FAILED).
+
+// The lab process serves its command channel on this descriptor (argv: "serve APP_PID").
+inline constexpr int kChannelFd = 3;
+
 inline constexpr size_t kMaxArgs = 6;
 inline constexpr size_t kMaxMessage = 1 << 20; // one message, header included
+inline constexpr size_t kMessageHeader = 64;   // fixed part of every message (at most)
+inline constexpr size_t kMaxPayload = kMaxMessage - kMessageHeader; // Load len, Store data
 
 struct Request {
     Op op = Op::Ping;
