@@ -80,6 +80,14 @@ struct Process {
     std::string error;        // why this process could not be read, if it could not
     std::optional<Contents> contents; // the watched range, when one was set for this pid
 
+    // Copies rebase every Mapping::smaps_text onto the copy's own smaps_raw.
+    Process() = default;
+    Process(const Process& o);
+    Process& operator=(const Process& o);
+    Process(Process&&) noexcept = default;
+    Process& operator=(Process&&) noexcept = default;
+    void rebase_views(std::string_view old_raw); // smaps_text views: old_raw -> smaps_raw
+
     const Mapping* mapping_at(uint64_t addr) const;
     uint64_t status_kb(std::string_view key) const; // "VmRSS" -> kB, 0 when missing
     uint64_t rollup_kb(std::string_view field) const; // sum of a smaps field over mappings

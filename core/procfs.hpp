@@ -37,6 +37,9 @@ struct ReadOptions {
     bool pages = true;      // read pagemap for every mapped page
     bool kpage = true;      // read kpagecount/kpageflags for present pages (when allowed)
     bool skip_vsyscall = true;
+    // Mappings with more pages than this get no pages (a 16 GiB reservation would otherwise
+    // cost 64 MiB of Page entries); their smaps fields are still read.
+    uint64_t max_pages_per_mapping = uint64_t{1} << 22;
 };
 
 // Reads everything about one process into `out` (pid, mappings, status, faults, pages).

@@ -1,0 +1,251 @@
+// Pure parsers for /proc text: maps, smaps, smaps_rollup, status and stat. Text in, values and
+// errors out; nothing here throws, exits or touches the file system.
+#include "procfs.hpp"
+
+#include <charconv>
+
+namespace mml::procfs {
+
+namespace {
+
+// A cursor over one line that reads the fixed fields of a maps line.
+struct Scanner {
+    std::string_view s;
+    size_t i = 0;
+
+    bool hex(uint64_t& v, char stop) {
+        const char* b = s.data() + i;
+        const char* e = s.data() + s.size();
+        auto [p, ec] = std::from_chars(b, e, v, 16);
+        if (ec != std::errc() || p == b || p == e || *p != stop) return false;
+        i = static_cast<size_t>(p - s.data()) + 1;
+        return true;
+    }
+    bool dec(uint64_t& v) {
+        const char* b = s.data() + i;
+        const char* e = s.data() + s.size();
+        auto [p, ec] = std::from_chars(b, e, v, 10);
+        if (ec != std::errc() || p == b || (p != e && *p != ' ')) return false;
+        i = static_cast<size_t>(p - s.data());
+        return true;
+    }
+    // A token ending at a single space; false when empty or at the end of the line.
+    bool token(std::string_view& t) {
+        size_t end = s.find(' ', i);
+        if (end == std::string_view::npos || end == i) return false;
+        t = s.substr(i, end - i);
+        i = end + 1;
+        return true;
+    }
+};
+
+bool is_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool valid_perms(std::string_view p) {
+    if (p.size() != 4) return false;
+    return (p[0] == 'r' || p[0] == '-') && (p[1] == 'w' || p[1] == '-') &&
+           (p[2] == 'x' || p[2] == '-') && (p[3] == 's' || p[3] == 'p');
+}
+
+bool valid_dev(std::string_view d) {
+    size_t colon = d.find(':');
+    if (colon == 0 || colon == std::string_view::npos || colon + 1 == d.size()) return false;
+    for (size_t k = 0; k < d.size(); ++k)
+        if (k != colon && !is_hex(d[k])) return false;
+    return true;
+}
+
+// Splits text into lines (without '\n'); the last line may lack its newline.
+template <typename F> void for_each_line(std::string_view text, F&& f) {
+    size_t pos = 0;
+    int number = 0;
+    while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        size_t end = nl == std::string_view::npos ? text.size() : nl;
+        size_t next = nl == std::string_view::npos ? text.size() : nl + 1;
+        f(text.substr(pos, end - pos), ++number, pos, next);
+        pos = next;
+    }
+}
+
+std::string_view trim(std::string_view v) {
+    size_t b = v.find_first_not_of(" \t");
+    if (b == std::string_view::npos) return {};
+    size_t e = v.find_last_not_of(" \t\r");
+    return v.substr(b, e - b + 1);
+}
+
+// "hex-hex" as the first token: an smaps header line, not a "Name: value" field.
+bool is_header(std::string_view line) {
+    size_t i = 0;
+    while (i < line.size() && is_hex(line[i])) ++i;
+    if (i == 0 || i >= line.size() || line[i] != '-') return false;
+    size_t j = ++i;
+    while (i < line.size() && is_hex(line[i])) ++i;
+    return i > j && i < line.size() && line[i] == ' ';
+}
+
+// "Name:   value" -> field; size values ("4 kB") also get kb.
+bool parse_field(std::string_view line, SmapsField& out) {
+    size_t colon = line.find(':');
+    if (colon == 0 || colon == std::string_view::npos) return false;
+    std::string_view name = line.substr(0, colon);
+    if (name.find(' ') != std::string_view::npos) return false;
+    std::string_view value = trim(line.substr(colon + 1));
+    out.name.assign(name);
+    out.value.assign(value);
+    out.kb.reset();
+    if (value.size() > 3 && value.substr(value.size() - 3) == " kB") {
+        uint64_t n = 0;
+        const char* e = value.data() + value.size() - 3;
+        auto [p, ec] = std::from_chars(value.data(), e, n);
+        if (ec == std::errc() && p == e) out.kb = n;
+    }
+    return true;
+}
+
+void split_codes(std::string_view value, std::vector<std::string>& out) {
+    size_t i = 0;
+    while (i < value.size()) {
+        size_t b = value.find_first_not_of(' ', i);
+        if (b == std::string_view::npos) break;
+        size_t e = value.find(' ', b);
+        if (e == std::string_view::npos) e = value.size();
+        out.emplace_back(value.substr(b, e - b));
+        i = e;
+    }
+}
+
+void add_error(std::vector<ParseError>* errors, int line, std::string message) {
+    if (errors) errors->push_back({line, std::move(message)});
+}
+
+} // namespace
+
+bool parse_maps_line(std::string_view line, Mapping& out) {
+    if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+    Scanner sc{line};
+    std::string_view perms, dev;
+    uint64_t start = 0, end = 0, offset = 0, inode = 0;
+    int matched = 0;
+    matched += sc.hex(start, '-');
+    matched += matched == 1 && sc.hex(end, ' ');
+    matched += matched == 2 && sc.token(perms) && valid_perms(perms);
+    matched += matched == 3 && sc.hex(offset, ' ');
+    matched += matched == 4 && sc.token(dev) && valid_dev(dev);
+    matched += matched == 5 && sc.dec(inode);
+    if (matched != 6 || end < start) return false;
+    // The path is everything after the run of spaces that follows the inode.
+    size_t p = sc.i;
+    while (p < line.size() && line[p] == ' ') ++p;
+    out.start = start;
+    out.end = end;
+    out.perms.assign(perms);
+    out.offset = offset;
+    out.dev.assign(dev);
+    out.inode = inode;
+    out.path.assign(line.substr(p));
+    return true;
+}
+
+std::vector<Mapping> parse_maps(std::string_view text, std::vector<ParseError>* errors) {
+    std::vector<Mapping> out;
+    for_each_line(text, [&](std::string_view line, int number, size_t, size_t) {
+        if (line.empty()) return;
+        Mapping m;
+        if (parse_maps_line(line, m))
+            out.push_back(std::move(m));
+        else
+            add_error(errors, number, "not a maps line: " + std::string(line));
+    });
+    return out;
+}
+
+std::vector<Mapping> parse_smaps(std::string_view text, std::vector<ParseError>* errors) {
+    std::vector<Mapping> out;
+    bool in_block = false; // the current block's header parsed; its fields go to out.back()
+    size_t block_begin = 0;
+    for_each_line(text, [&](std::string_view line, int number, size_t begin, size_t next) {
+        if (line.empty()) return;
+        if (is_header(line)) {
+            Mapping m;
+            in_block = parse_maps_line(line, m);
+            if (!in_block) {
+                add_error(errors, number, "malformed smaps header: " + std::string(line));
+                return;
+            }
+            out.push_back(std::move(m));
+            block_begin = begin;
+        } else if (!in_block) {
+            add_error(errors, number, "smaps field outside a mapping block: " + std::string(line));
+            return;
+        } else {
+            SmapsField f;
+            if (!parse_field(line, f)) {
+                add_error(errors, number, "not a 'Name: value' smaps field: " + std::string(line));
+                return;
+            }
+            if (f.name == "VmFlags") split_codes(f.value, out.back().vmflags);
+            out.back().smaps.push_back(std::move(f));
+        }
+        out.back().smaps_text = text.substr(block_begin, next - block_begin);
+    });
+    return out;
+}
+
+std::vector<SmapsField> parse_rollup(std::string_view text) {
+    std::vector<SmapsField> out;
+    for_each_line(text, [&](std::string_view line, int, size_t, size_t) {
+        SmapsField f;
+        if (line.empty() || is_header(line) || !parse_field(line, f)) return;
+        out.push_back(std::move(f));
+    });
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_status(std::string_view text) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for_each_line(text, [&](std::string_view line, int, size_t, size_t) {
+        size_t colon = line.find(':');
+        if (colon == 0 || colon == std::string_view::npos) return;
+        out.emplace_back(std::string(line.substr(0, colon)),
+                         std::string(trim(line.substr(colon + 1))));
+    });
+    return out;
+}
+
+bool parse_stat(std::string_view text, uint64_t& minflt, uint64_t& majflt) {
+    // comm is in parentheses and may hold spaces and ')': the fields start after the last ')'.
+    size_t close = text.rfind(')');
+    if (close == std::string_view::npos || text.find('(') > close) return false;
+    std::string_view rest = text.substr(close + 1);
+    // Fields after comm: state(3) ppid pgrp session tty_nr tpgid flags minflt(10) cminflt
+    // majflt(12).
+    uint64_t values[10] = {};
+    int matched = 0;
+    size_t i = 0;
+    for (int field = 3; field <= 12; ++field) {
+        size_t b = rest.find_first_not_of(' ', i);
+        if (b == std::string_view::npos) break;
+        size_t e = rest.find_first_of(" \n", b);
+        if (e == std::string_view::npos) e = rest.size();
+        i = e;
+        if (field == 3) { // state is a letter
+            ++matched;
+            continue;
+        }
+        int64_t v = 0; // tty_nr, tpgid may be negative
+        auto [p, ec] = std::from_chars(rest.data() + b, rest.data() + e, v);
+        if (ec != std::errc() || p != rest.data() + e) break;
+        values[field - 3] = static_cast<uint64_t>(v);
+        ++matched;
+    }
+    if (matched != 10) return false;
+    minflt = values[10 - 3];
+    majflt = values[12 - 3];
+    return true;
+}
+
+} // namespace mml::procfs

@@ -1,0 +1,327 @@
+// Readers for /proc: one process's smaps, status, stat and pagemap, the kpagecount and
+// kpageflags of its present pages, and a probe of what this kernel and our privileges show.
+// Nothing here faults a page in or reads a page's contents.
+#include "abi.hpp"
+#include "procfs.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <linux/capability.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+namespace mml::procfs {
+
+namespace {
+
+constexpr size_t kPagemapChunk = 64 * 1024; // entries per pread (512 KiB)
+constexpr int kCapSysAdmin = 21;            // CAP_SYS_ADMIN in <linux/capability.h>
+
+// An owned file descriptor.
+struct Fd {
+    int fd = -1;
+    explicit Fd(int f) : fd(f) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+// Reads the whole file; returns 0 or the errno of the failure.
+int slurp(const std::string& path, std::string& buf) {
+    buf.clear();
+    Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (f.fd < 0) return errno;
+    buf.resize(std::max<size_t>(buf.capacity(), 16 * 1024));
+    size_t len = 0;
+    for (;;) {
+        if (len == buf.size()) buf.resize(buf.size() * 2);
+        ssize_t n = ::read(f.fd, buf.data() + len, buf.size() - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int err = errno;
+            buf.clear();
+            return err;
+        }
+        if (n == 0) break;
+        len += static_cast<size_t>(n);
+    }
+    buf.resize(len);
+    return 0;
+}
+
+// Full pread (procfs may return less than asked); returns bytes read or -errno.
+ssize_t pread_all(int fd, void* dst, size_t len, uint64_t off) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n =
+            ::pread(fd, static_cast<char*>(dst) + done, len - done, static_cast<off_t>(off + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -errno;
+        if (n == 0) break;
+        done += static_cast<size_t>(n);
+    }
+    return static_cast<ssize_t>(done);
+}
+
+bool gone(int err) {
+    return err == ENOENT || err == ESRCH;
+}
+
+// Plain words for a failed read of one of the process's /proc files.
+std::string explain(int pid, const std::string& path, int err, bool first) {
+    if (gone(err) && first) return fmt::format("no process {} (it does not exist or exited)", pid);
+    if (gone(err)) return fmt::format("process {} exited while being read", pid);
+    if (err == EACCES || err == EPERM)
+        return fmt::format("permission denied: {} belongs to another user; reading it needs the "
+                           "same user or CAP_SYS_PTRACE",
+                           path);
+    return fmt::format("{}: {}", path, std::strerror(err));
+}
+
+bool effective_cap(int cap) {
+    __user_cap_header_struct hdr{};
+    __user_cap_data_struct data[2]{};
+    hdr.version = _LINUX_CAPABILITY_VERSION_3;
+    hdr.pid = 0;
+    if (::syscall(SYS_capget, &hdr, data) != 0) return false;
+    return (data[cap / 32].effective >> (cap % 32)) & 1u;
+}
+
+// Reads the pagemap entries of one mapping into m.pages; returns 0 or an errno.
+int read_pagemap(int fd, Mapping& m, uint64_t page_size, std::vector<uint64_t>& buf) {
+    const uint64_t count = m.page_count(page_size);
+    m.pages.assign(count, Page{});
+    buf.resize(std::min<uint64_t>(count, kPagemapChunk));
+    for (uint64_t done = 0; done < count;) {
+        const uint64_t n = std::min<uint64_t>(count - done, kPagemapChunk);
+        const uint64_t off = (m.start / page_size + done) * sizeof(uint64_t);
+        ssize_t got = pread_all(fd, buf.data(), n * sizeof(uint64_t), off);
+        if (got < 0) return static_cast<int>(-got);
+        if (static_cast<uint64_t>(got) != n * sizeof(uint64_t)) return ESRCH; // mm went away
+        for (uint64_t k = 0; k < n; ++k) m.pages[done + k].entry = buf[k];
+        done += n;
+    }
+    return 0;
+}
+
+// Reads one 8-byte value per PFN of `pfns` (sorted, unique) from a /proc/kpage* file, with
+// adjacent PFNs coalesced into one pread each.
+bool read_kpage_values(const char* path, const std::vector<uint64_t>& pfns,
+                       std::vector<uint64_t>& values) {
+    Fd f(::open(path, O_RDONLY | O_CLOEXEC));
+    if (f.fd < 0) return false;
+    values.assign(pfns.size(), 0);
+    for (size_t i = 0; i < pfns.size();) {
+        size_t j = i + 1;
+        while (j < pfns.size() && pfns[j] == pfns[j - 1] + 1) ++j;
+        const size_t bytes = (j - i) * sizeof(uint64_t);
+        if (pread_all(f.fd, values.data() + i, bytes, pfns[i] * sizeof(uint64_t)) !=
+            static_cast<ssize_t>(bytes))
+            return false;
+        i = j;
+    }
+    return true;
+}
+
+// kpagecount and kpageflags for every present page that has a PFN.
+bool read_kpage(Process& out) {
+    std::vector<uint64_t> pfns;
+    for (const Mapping& m : out.mappings)
+        for (const Page& p : m.pages)
+            if (abi::pm_pfn(p.entry) != 0) pfns.push_back(abi::pm_pfn(p.entry));
+    std::sort(pfns.begin(), pfns.end());
+    pfns.erase(std::unique(pfns.begin(), pfns.end()), pfns.end());
+    std::vector<uint64_t> counts, flags;
+    if (!read_kpage_values("/proc/kpagecount", pfns, counts) ||
+        !read_kpage_values("/proc/kpageflags", pfns, flags))
+        return false;
+    for (Mapping& m : out.mappings) {
+        for (Page& p : m.pages) {
+            const uint64_t pfn = abi::pm_pfn(p.entry);
+            if (pfn == 0) continue;
+            const size_t k =
+                static_cast<size_t>(std::lower_bound(pfns.begin(), pfns.end(), pfn) - pfns.begin());
+            p.mapcount = static_cast<uint32_t>(counts[k]);
+            p.kflags = flags[k];
+        }
+    }
+    return true;
+}
+
+// Pagemap entries for every mapping, then kpage* values when PFNs are visible.
+bool read_pages(int pid, const ReadOptions& opt, uint64_t page_size, Process& out) {
+    const std::string path = fmt::format("/proc/{}/pagemap", pid);
+    Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (f.fd < 0) {
+        out.error = explain(pid, path, errno, false);
+        return false;
+    }
+    std::vector<uint64_t> buf;
+    bool any_pfn = false;
+    for (Mapping& m : out.mappings) {
+        if (opt.skip_vsyscall && m.path == "[vsyscall]") continue;
+        if (m.page_count(page_size) > opt.max_pages_per_mapping) continue;
+        if (int err = read_pagemap(f.fd, m, page_size, buf); err != 0) {
+            out.error = explain(pid, path, err, false);
+            return false;
+        }
+        for (const Page& p : m.pages) any_pfn = any_pfn || abi::pm_pfn(p.entry) != 0;
+    }
+    out.pfn_known = any_pfn || effective_cap(kCapSysAdmin);
+    if (out.pfn_known && opt.kpage) out.kpage_known = read_kpage(out);
+    return true;
+}
+
+// The maps text is the header line of every smaps block.
+void derive_maps_text(Process& out) {
+    out.maps_text.clear();
+    for (const Mapping& m : out.mappings) {
+        std::string_view block = m.smaps_text;
+        size_t nl = block.find('\n');
+        out.maps_text.append(block.substr(0, nl == std::string_view::npos ? block.size() : nl));
+        out.maps_text += '\n';
+    }
+}
+
+// Resets what read_process fills; keeps the lab's labels (parent, name, state).
+void reset(Process& out, int pid) {
+    out.pid = pid;
+    out.mappings.clear();
+    out.smaps_raw.clear();
+    out.maps_text.clear();
+    out.status.clear();
+    out.minflt = out.majflt = 0;
+    out.pfn_known = out.kpage_known = false;
+    out.error.clear();
+}
+
+// PAGEMAP_SCAN (include/uapi/linux/fs.h, Linux 6.7); Debian 12's headers predate it.
+struct PageRegion {
+    uint64_t start, end, categories;
+};
+struct PmScanArg {
+    uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+    uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+constexpr uint64_t kPageIsPresent = 1u << 3;
+constexpr unsigned long kPagemapScan = _IOWR('f', 16, PmScanArg);
+
+// Runs PAGEMAP_SCAN (read-only: no write-protect flags) over one page of our own memory.
+bool pagemap_scan_works(int pagemap_fd, uint64_t addr, uint64_t page_size) {
+    PageRegion region{};
+    PmScanArg arg{};
+    arg.size = sizeof arg;
+    arg.start = addr & ~(page_size - 1);
+    arg.end = arg.start + page_size;
+    arg.vec = reinterpret_cast<uintptr_t>(&region);
+    arg.vec_len = 1;
+    arg.category_anyof_mask = kPageIsPresent;
+    arg.return_mask = kPageIsPresent;
+    return ::ioctl(pagemap_fd, kPagemapScan, &arg) >= 0;
+}
+
+// The mode in brackets: "always [madvise] never" -> "madvise".
+std::string thp_mode() {
+    std::string text;
+    if (slurp("/sys/kernel/mm/transparent_hugepage/enabled", text) != 0) return "unavailable";
+    size_t b = text.find('['), e = text.find(']');
+    if (b == std::string::npos || e == std::string::npos || e < b) return "unknown";
+    return text.substr(b + 1, e - b - 1);
+}
+
+// PFN of one of our own pages that is surely present (a stack variable we just wrote).
+uint64_t own_pfn(int pagemap_fd, uint64_t page_size, uint64_t& addr) {
+    volatile uint64_t touched = 1;
+    touched = touched + 1;
+    addr = reinterpret_cast<uintptr_t>(&touched);
+    uint64_t entry = 0;
+    if (pread_all(pagemap_fd, &entry, sizeof entry, addr / page_size * sizeof entry) !=
+        static_cast<ssize_t>(sizeof entry))
+        return 0;
+    return abi::pm_pfn(entry);
+}
+
+std::string limits_reason(const Capabilities& c) {
+    std::string r;
+    if (!c.pfn)
+        r = "Physical frames, mapcounts and page flags need CAP_SYS_ADMIN: run mmaplab as root "
+            "to see them.";
+    else if (!c.kpage)
+        r = "/proc/kpagecount and /proc/kpageflags cannot be read, so mapcounts and page flags "
+            "are not shown.";
+    if (!c.pagemap_scan) {
+        if (!r.empty()) r += ' ';
+        r += "This kernel has no PAGEMAP_SCAN (Linux 6.7+); pages are read from pagemap.";
+    }
+    return r;
+}
+
+} // namespace
+
+Capabilities probe_capabilities() {
+    Capabilities c;
+    utsname u{};
+    if (::uname(&u) == 0) c.kernel = u.release;
+    c.page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    c.thp = thp_mode();
+    Fd pm(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+    uint64_t addr = 0, pfn = 0;
+    if (pm.fd >= 0) {
+        pfn = own_pfn(pm.fd, c.page_size, addr);
+        c.pagemap_scan = pagemap_scan_works(pm.fd, addr, c.page_size);
+    }
+    c.pfn = pfn != 0 || effective_cap(kCapSysAdmin);
+    Fd kc(::open("/proc/kpagecount", O_RDONLY | O_CLOEXEC));
+    uint64_t count = 0;
+    c.kpage = kc.fd >= 0 && pread_all(kc.fd, &count, sizeof count, pfn * sizeof count) ==
+                                static_cast<ssize_t>(sizeof count);
+    c.reason = limits_reason(c);
+    return c;
+}
+
+bool read_file(const std::string& path, std::string& buf, std::string* error) {
+    int err = slurp(path, buf);
+    if (err != 0 && error) *error = fmt::format("{}: {}", path, std::strerror(err));
+    return err == 0;
+}
+
+bool read_process(int pid, const ReadOptions& opt, Process& out) {
+    reset(out, pid);
+    const std::string base = fmt::format("/proc/{}/", pid);
+    std::string stat_text, status_text;
+    if (int err = slurp(base + "smaps", out.smaps_raw); err != 0) {
+        out.error = explain(pid, base + "smaps", err, true);
+        return false;
+    }
+    if (int err = slurp(base + "stat", stat_text); err != 0) {
+        out.error = explain(pid, base + "stat", err, false);
+        return false;
+    }
+    const size_t close = stat_text.rfind(") ");
+    const char state = close == std::string::npos ? '?' : stat_text[close + 2];
+    if (state == 'Z' || state == 'X') {
+        out.error = fmt::format("process {} exited while being read", pid);
+        return false;
+    }
+    if (int err = slurp(base + "status", status_text); err != 0) {
+        out.error = explain(pid, base + "status", err, false);
+        return false;
+    }
+    parse_stat(stat_text, out.minflt, out.majflt);
+    out.status = parse_status(status_text);
+    // Parse only now: smaps_raw is in its final place, so the views stay valid.
+    out.mappings = parse_smaps(out.smaps_raw);
+    derive_maps_text(out);
+    const uint64_t page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    if (opt.pages && !read_pages(pid, opt, page_size, out)) return false;
+    return true;
+}
+
+} // namespace mml::procfs
