@@ -72,7 +72,7 @@ void Lab::start_janitor() {
         init_error_ = "cannot create the janitor channel: " + errno_text(errno);
         return;
     }
-    int pid = labsys::start({subject_, "janitor", std::to_string(getpid())}, sv[1], "/");
+    int pid = labsys::start({subject_, "janitor", std::to_string(getpid())}, sv[1], "/", false);
     close(sv[1]);
     if (pid < 0) {
         close(sv[0]);
@@ -149,7 +149,7 @@ int Lab::spawn(const std::string& name, std::string* error) {
     }
     int sv[2];
     if (!labsys::channel_pair(sv)) return fail("socketpair: " + errno_text(errno));
-    int pid = labsys::start({subject_, "serve", std::to_string(getpid())}, sv[1], dir_);
+    int pid = labsys::start({subject_, "serve", std::to_string(getpid())}, sv[1], dir_, true);
     close(sv[1]);
     if (pid < 0) {
         close(sv[0]);

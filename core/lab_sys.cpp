@@ -23,9 +23,9 @@ namespace mml::labsys {
 namespace {
 
 // Signals a lab process must not inherit as ignored or blocked from the app.
-constexpr int kResetSignals[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGPIPE, SIGCHLD,
-                                 SIGSEGV, SIGBUS,  SIGUSR1, SIGUSR2, SIGALRM, SIGTSTP,
-                                 SIGTTIN, SIGTTOU, SIGCONT, SIGWINCH};
+constexpr int kResetSignals[] = {SIGHUP,  SIGINT,  SIGQUIT, SIGTERM,  SIGPIPE, SIGCHLD,
+                                 SIGSEGV, SIGBUS,  SIGUSR1, SIGUSR2,  SIGALRM, SIGTSTP,
+                                 SIGTTIN, SIGTTOU, SIGCONT, SIGWINCH, SIGXFSZ, SIGXCPU};
 
 // posix_spawn attributes and file actions, released on every path.
 struct SpawnSetup {
@@ -45,7 +45,8 @@ struct SpawnSetup {
 
 } // namespace
 
-int start(const std::vector<std::string>& argv, int channel, const std::string& cwd) {
+int start(const std::vector<std::string>& argv, int channel, const std::string& cwd,
+          bool own_group) {
     SpawnSetup s;
     sigset_t none, defaults;
     sigemptyset(&none);
@@ -53,7 +54,12 @@ int start(const std::vector<std::string>& argv, int channel, const std::string& 
     for (int sig : kResetSignals) sigaddset(&defaults, sig);
     posix_spawnattr_setsigmask(&s.attr, &none);
     posix_spawnattr_setsigdefault(&s.attr, &defaults);
-    posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (own_group) {
+        flags |= POSIX_SPAWN_SETPGROUP;
+        posix_spawnattr_setpgroup(&s.attr, 0);
+    }
+    posix_spawnattr_setflags(&s.attr, flags);
     if (channel == kChannelFd) {
         // dup2 onto itself would keep close-on-exec set; go through a spare number.
         posix_spawn_file_actions_adddup2(&s.actions, channel, kChannelFd + 1);

@@ -10,9 +10,11 @@
 namespace mml::labsys {
 
 // Starts `argv[0]` with `channel` as fd 3 (kChannelFd), /dev/null as stdin, a clean signal
-// mask and default dispositions, in directory `cwd` (empty: inherit). Returns the pid, or
-// -errno.
-int start(const std::vector<std::string>& argv, int channel, const std::string& cwd);
+// mask and default dispositions, in directory `cwd` (empty: inherit); with `own_group` in a
+// new process group (so a terminal's Ctrl-C meant for the app does not reach it). Returns
+// the pid, or -errno.
+int start(const std::vector<std::string>& argv, int channel, const std::string& cwd,
+          bool own_group);
 
 // A connected SOCK_SEQPACKET pair (close-on-exec) whose send buffers take one full message.
 // Returns false with errno set.
