@@ -195,7 +195,8 @@ TEST(ScriptParse, Types) {
 }
 
 TEST(ScriptErrors, PositionsAndMessages) {
-    expect_diag(parse_error("int x = 5\nint y = 6;"), 2, 1, "expected ';' after the statement");
+    expect_diag(parse_error("int x = 5\nint y = 6;"), 1, 10, "expected ';' after the statement");
+    expect_diag(parse_error("int x = 5 int y = 6;"), 1, 11, "expected ';' after the statement");
     expect_diag(parse_error("close(3)"), 1, 9, "expected ';' after the statement");
     expect_diag(parse_error("char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, -1);"), 1, 11,
                 "mmap takes 6 arguments, got 5");
@@ -237,6 +238,17 @@ TEST(ScriptErrors, PositionsAndMessages) {
     expect_diag(parse_error("x = &p;"), 1, 5, "'&' (address of) is not supported");
     expect_diag(parse_error("int mmap = 1;"), 1, 5,
                 "'mmap' is a function; choose another name for the variable");
+}
+
+TEST(ScriptErrors, Limits) {
+    std::string deep = "x = " + std::string(300, '(') + "1" + std::string(300, ')') + ";";
+    EXPECT_EQ(parse_error(deep).message, "expression nested too deeply");
+    std::string lng = "x = 1";
+    for (int i = 0; i < 1500; ++i) lng += " + 1";
+    EXPECT_EQ(parse_error(lng + ";").message, "statement too long: more than 1000 operators");
+    std::string ok = "x = 1";
+    for (int i = 0; i < 999; ++i) ok += " + 1";
+    round_trip(ok + ";");
 }
 
 TEST(ScriptErrors, DiagnosticText) {

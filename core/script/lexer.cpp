@@ -41,10 +41,12 @@ public:
             Token t;
             t.pos = here();
             if (i_ >= s_.size()) {
+                t.end = t.pos;
                 out.push_back(t);
                 return true;
             }
             if (!next(t)) return false;
+            t.end = here();
             out.push_back(std::move(t));
         }
     }

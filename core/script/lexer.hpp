@@ -19,6 +19,7 @@ struct Token {
     int64_t value = 0;
     IntBase base = IntBase::Dec;
     Pos pos;
+    Pos end; // just after the token's last character
 };
 
 struct LexError {

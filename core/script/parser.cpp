@@ -20,7 +20,8 @@ constexpr std::string_view kBaseTypes[] = {"int",   "char",   "void",  "long",  
 constexpr std::string_view kUnsupported[] = {"==", "!=", "<=", ">=", "&&", "||", "++",
                                              "--", "+=", "-=", "*=", "/=", "|=", "&=",
                                              "->", "<",  ">",  "?",  ".",  "{",  "}"};
-constexpr int kMaxDepth = 200;
+constexpr int kMaxDepth = 200;      // nesting of parentheses, unary operators, indexes
+constexpr int kMaxOperators = 1000; // binary operators in one statement
 
 bool one_of(std::string_view s, std::span<const std::string_view> set) {
     return std::find(set.begin(), set.end(), s) != set.end();
@@ -65,6 +66,7 @@ private:
     std::vector<Token> t_;
     size_t i_ = 0;
     int depth_ = 0;
+    int operators_ = 0;
     ParseFailure fail_;
 
     const Token& cur() const { return t_[i_]; }
@@ -78,6 +80,13 @@ private:
     bool fail(Pos p, std::string msg) {
         fail_ = ParseFailure{p, std::move(msg)};
         return false;
+    }
+    // Where a missing token belongs: at the current token when it is on the same line as
+    // the previous one, else just after the previous token (as compilers point).
+    Pos missing_pos() const {
+        if (i_ == 0) return cur().pos;
+        const Token& prev = t_[i_ - 1];
+        return cur().kind != Tok::End && cur().pos.line == prev.end.line ? cur().pos : prev.end;
     }
     static std::string describe(const Token& t) {
         switch (t.kind) {
@@ -99,6 +108,7 @@ private:
 
     bool statement(Stmt& s) {
         s.pos = cur().pos;
+        operators_ = 0;
         if (accept("@")) {
             s.target_pos = cur().pos;
             if (cur().kind == Tok::Ident) {
@@ -114,7 +124,7 @@ private:
         }
         bool ok = is_type_word(cur()) ? declaration(s) : expression_statement(s);
         if (!ok) return false;
-        if (!accept(";")) return fail(cur().pos, "expected ';' after the statement");
+        if (!accept(";")) return fail(missing_pos(), "expected ';' after the statement");
         return true;
     }
 
@@ -212,6 +222,8 @@ private:
                                                    cur().text));
             int prec = binary_precedence(cur().text);
             if (prec == 0 || prec < min_prec) return true;
+            if (++operators_ > kMaxOperators)
+                return fail(cur().pos, "statement too long: more than 1000 operators");
             Expr b;
             b.kind = ExprKind::Binary;
             b.text = cur().text;

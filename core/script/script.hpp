@@ -54,15 +54,17 @@ bool check(const Program& p, Scope& scope, Diagnostic& err);
 
 // What one statement did, with the kernel's answer.
 struct StepResult {
-    std::string statement; // canonical text of the statement
-    int pid = 0;           // the lab process it ran in
-    std::string process;   // that process's name
-    bool ran = false;      // it reached the lab process (errno results and faults count)
-    int64_t value = 0;     // the result (address, fd, byte, pid, 0/-1)
-    std::string type;      // C type of the result ("char *", "int", "char"): how to print it
-    int err = 0;           // errno, 0 when none
-    FaultInfo fault;       // a caught SIGSEGV/SIGBUS
-    bool died = false;     // the process died (let it crash); wait_status valid
+    std::string statement;  // canonical text of the statement
+    int pid = 0;            // the lab process it ran in
+    std::string process;    // that process's name
+    bool ran = false;       // it reached the lab process (errno results and faults count)
+    int64_t value = 0;      // the result (address, fd, byte, pid, 0/-1)
+    std::string type;       // C type of the result ("char *", "int", "char"): how to print it
+    bool is_string = false; // the result is a string held by mmaplab (`const char *s = "x"`)
+    std::string text;       // that string
+    int err = 0;            // errno, 0 when none
+    FaultInfo fault;        // a caught SIGSEGV/SIGBUS
+    bool died = false;      // the process died (let it crash); wait_status valid
     int wait_status = 0;
     std::string error;      // evaluation error: unknown name, wrong type, no process, limit
     std::vector<int> ended; // other lab processes that died during the statement (kill)
@@ -82,8 +84,13 @@ public:
     const std::map<std::string, Value>& variables() const { return vars_; }
     bool lookup(const std::string& name, Value& out) const;
     Lab& lab() { return lab_; }
+    // What check() needs to judge a statement now: the variables and the lab processes' names.
+    Scope scope() const;
 
 private:
+    int resolve_target(const std::string& target, std::string& error) const;
+    void execute(const Stmt& s, StepResult& r);
+
     Lab& lab_;
     int default_pid_ = 0;
     std::map<std::string, Value> vars_;

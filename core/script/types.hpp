@@ -2,6 +2,7 @@
 // are pointers, what `p + n` or `p - q` yields, and "a"/"an" for messages.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,11 @@ inline bool is_char_type(std::string_view t) {
 inline std::string with_article(std::string_view t) {
     bool vowel = !t.empty() && std::string_view("aeiou").find(t[0]) != std::string_view::npos;
     return std::string(vowel ? "an " : "a ") + std::string(t);
+}
+
+// An integer literal is an int when it fits, else a long (as in C).
+inline std::string literal_type(int64_t v) {
+    return v >= 0 && v <= INT32_MAX ? "int" : "long";
 }
 
 // The type of `l op r` for integer or pointer operands, or empty with `why` when C forbids it.
