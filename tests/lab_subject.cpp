@@ -210,6 +210,34 @@ TEST_F(LabSubject, MadviseMremapMlockVmaName) {
     }
 }
 
+TEST_F(LabSubject, PopulateAndLockedFlagsReachTheKernel) {
+    uint64_t a = map_anon(4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE);
+    for (int i = 0; i < 4; ++i) EXPECT_TRUE(page_info(pid, a + i * page()).present) << i;
+    mml::Reply r = run(mmap_req(0, 2 * page(), PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED | MAP_NORESERVE));
+    ASSERT_GT(r.ret, 0) << "errno " << r.err;
+    std::string smaps = read_text("/proc/" + std::to_string(pid) + "/smaps");
+    char head[64];
+    std::snprintf(head, sizeof head, "%llx-", static_cast<unsigned long long>(r.ret));
+    size_t at = smaps.find(head);
+    ASSERT_NE(at, std::string::npos);
+    size_t flags = smaps.find("VmFlags:", at);
+    ASSERT_NE(flags, std::string::npos);
+    std::string line = smaps.substr(flags, smaps.find('\n', flags) - flags);
+    EXPECT_NE(line.find(" lo"), std::string::npos) << line;
+    EXPECT_NE(line.find(" nr"), std::string::npos) << line;
+}
+
+TEST_F(LabSubject, OversizedRequestsAreLabErrors) {
+    mml::Outcome o = lab.call(pid, load_req(0, mml::kMaxMessage));
+    EXPECT_FALSE(o.delivered);
+    EXPECT_NE(o.error.find("at most"), std::string::npos) << o.error;
+    mml::Outcome unknown = lab.call(pid + 100000, req(Op::Ping));
+    EXPECT_FALSE(unknown.delivered);
+    EXPECT_FALSE(unknown.error.empty());
+    EXPECT_EQ(run(req(Op::Ping)).ret, pid);
+}
+
 TEST_F(LabSubject, CrashModeLetsTheProcessDie) {
     EXPECT_EQ(run(req(Op::SetCrash, {1})).ret, 0);
     EXPECT_TRUE(lab.processes().at(0).crash_mode);
