@@ -1,0 +1,140 @@
+// Real-kernel tests of the Sampler on lab processes: a snapshot shows what an action did,
+// dead processes stay as entries, history is bounded, pausing stops only steady sampling.
+#include "abi.hpp"
+#include "lab_util.hpp"
+#include "sampler.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+using mml::Op;
+using namespace labtest;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Waits until the sampler has published a snapshot with seq > after (or 5 s passed).
+mml::SnapshotPtr wait_newer(const mml::Sampler& s, uint64_t after) {
+    auto until = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < until) {
+        mml::SnapshotPtr p = s.latest();
+        if (p && p->seq > after) return p;
+        std::this_thread::sleep_for(2ms);
+    }
+    return s.latest();
+}
+
+class LabSampler : public ::testing::Test {
+protected:
+    void SetUp() override {
+        std::string err;
+        pid = lab.spawn("main", &err);
+        ASSERT_GT(pid, 0) << err;
+    }
+    mml::Lab lab{options()};
+    int pid = 0;
+};
+
+} // namespace
+
+TEST_F(LabSampler, SnapshotShowsTheStoredPage) {
+    mml::SamplerOptions so;
+    so.interval = 0ms;
+    mml::Sampler s(lab, so);
+    mml::Outcome o =
+        lab.call(pid, mmap_req(0, 4 * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
+    ASSERT_TRUE(o.delivered) << o.error;
+    const uint64_t a = static_cast<uint64_t>(o.reply.ret);
+    ASSERT_TRUE(lab.call(pid, store_req(a + 2 * page(), "hi")).delivered);
+    mml::SnapshotPtr snap = s.sample_now();
+    ASSERT_TRUE(snap);
+    EXPECT_EQ(snap->action_seq, lab.action_count());
+    EXPECT_FALSE(snap->caps.kernel.empty());
+    const mml::Process* p = snap->process(pid);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->name, "main");
+    EXPECT_EQ(p->state, mml::ProcState::Alive);
+    EXPECT_TRUE(p->error.empty()) << p->error;
+    const mml::Mapping* m = p->mapping_at(a + 2 * page());
+    ASSERT_NE(m, nullptr);
+    const uint64_t first = (a - m->start) / page();
+    ASSERT_GE(m->pages.size(), first + 4);
+    for (uint64_t i = 0; i < 4; ++i)
+        EXPECT_EQ(mml::abi::pm_present(m->pages[first + i].entry), i == 2) << i;
+    EXPECT_EQ(s.latest(), snap);
+}
+
+TEST_F(LabSampler, WatchedRangeFillsContents) {
+    mml::SamplerOptions so;
+    so.interval = 0ms;
+    mml::Sampler s(lab, so);
+    mml::Outcome o =
+        lab.call(pid, mmap_req(0, 2 * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
+    const uint64_t a = static_cast<uint64_t>(o.reply.ret);
+    ASSERT_TRUE(lab.call(pid, store_req(a + 4, "abc")).delivered);
+    s.watch(pid, a, 2 * page());
+    mml::SnapshotPtr snap = s.sample_now();
+    const mml::Process* p = snap->process(pid);
+    ASSERT_NE(p, nullptr);
+    ASSERT_TRUE(p->contents.has_value());
+    ASSERT_EQ(p->contents->mem.size(), 2 * page());
+    EXPECT_EQ(p->contents->mem[5], 'b');
+    ASSERT_EQ(p->contents->page_present.size(), 2u);
+    EXPECT_TRUE(p->contents->page_present[0]);
+    EXPECT_FALSE(p->contents->page_present[1]); // read without faulting it in
+    s.unwatch();
+    snap = s.sample_now();
+    EXPECT_FALSE(snap->process(pid)->contents.has_value());
+    EXPECT_FALSE(snap->process(pid)->mapping_at(a + page())->pages.empty());
+}
+
+TEST_F(LabSampler, DeadProcessesStayAsEntries) {
+    mml::Sampler s(lab, {0ms, 8, false});
+    ASSERT_TRUE(lab.kill(pid, SIGKILL));
+    mml::SnapshotPtr snap = s.sample_now();
+    const mml::Process* p = snap->process(pid);
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->state, mml::ProcState::Killed);
+    EXPECT_EQ(p->term_signal, SIGKILL);
+    EXPECT_TRUE(p->mappings.empty());
+}
+
+TEST_F(LabSampler, HistoryIsBoundedAndSeqIncreases) {
+    mml::Sampler s(lab, {0ms, 3, false});
+    uint64_t last = 0;
+    for (int i = 0; i < 5; ++i) {
+        mml::SnapshotPtr snap = s.sample_now();
+        EXPECT_GT(snap->seq, last);
+        last = snap->seq;
+    }
+    auto h = s.history();
+    ASSERT_EQ(h.size(), 3u);
+    EXPECT_EQ(h.back()->seq, last);
+    EXPECT_EQ(h.front()->seq, last - 2);
+}
+
+TEST_F(LabSampler, BackgroundThreadRequestsAndPause) {
+    mml::Sampler s(lab, {10ms, 16, true});
+    s.start();
+    mml::SnapshotPtr first = wait_newer(s, 0);
+    ASSERT_TRUE(first);
+    mml::SnapshotPtr steady = wait_newer(s, first->seq); // steady sampling goes on by itself
+    EXPECT_GT(steady->seq, first->seq);
+
+    s.set_paused(true);
+    std::this_thread::sleep_for(50ms); // let a sample in flight finish
+    const uint64_t paused_at = s.latest()->seq;
+    std::this_thread::sleep_for(100ms);
+    EXPECT_EQ(s.latest()->seq, paused_at);
+
+    s.request(); // requests are still served while paused
+    mml::SnapshotPtr asked = wait_newer(s, paused_at);
+    EXPECT_GT(asked->seq, paused_at);
+    s.stop();
+    const uint64_t stopped_at = s.latest()->seq;
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(s.latest()->seq, stopped_at);
+}
