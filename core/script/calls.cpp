@@ -213,7 +213,7 @@ bool Evaluator::call_process(Fn fn, const std::vector<Val>& a, Val& out) {
 }
 
 bool Evaluator::do_fork(Val& out) {
-    if (!lab_.alive(pid_)) return fail(fmt::format("process {} is not running", pid_));
+    if (!lab_.alive(pid_)) return fail(not_running());
     Outcome o = lab_.fork(pid_, fork_name_.empty() ? "child" : fork_name_);
     if (o.died) {
         r_.ran = r_.died = true;

@@ -25,8 +25,20 @@ bool Evaluator::fail(std::string msg) {
     return false;
 }
 
+std::string Evaluator::not_running() const {
+    for (const LabProcess& p : lab_.processes()) {
+        if (p.pid != pid_) continue;
+        StepResult gone;
+        gone.pid = pid_;
+        gone.died = true;
+        gone.wait_status = p.wait_status;
+        return fmt::format("{} ({}) is not running: {}", pid_, p.name, gone.result_text());
+    }
+    return fmt::format("there is no lab process {}", pid_);
+}
+
 bool Evaluator::lab_call(const Request& req, Reply& reply) {
-    if (!lab_.alive(pid_)) return fail(fmt::format("process {} is not running", pid_));
+    if (!lab_.alive(pid_)) return fail(not_running());
     Outcome o = lab_.call(pid_, req);
     if (o.died) {
         r_.ran = true;

@@ -41,6 +41,7 @@ private:
     std::string fork_name_;
 
     bool fail(std::string msg);
+    std::string not_running() const; // "1234 (child) is not running: process 1234 was killed.."
     bool lab_call(const Request& req, Reply& reply);
     bool address(const Expr& e, uint64_t& addr); // the byte p[i] or *p designates
     bool load(uint64_t addr, Val& out);
