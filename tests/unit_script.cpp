@@ -329,3 +329,38 @@ TEST(ScriptConstants, ValuesFromSystemHeaders) {
         EXPECT_TRUE(is_constant(n)) << n;
     EXPECT_FALSE(is_constant("MAP_NOPE"));
 }
+
+TEST(ScriptParse, MutatedInputNeverCrashesAndRoundTrips) {
+    const std::string base =
+        "int fd = open(\"notes.txt\", O_RDWR | O_CREAT, 0644);\n"
+        "char *p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, -1, 0x10);\n"
+        "@child: p[3 * PAGE_SIZE] = '\\x42'; /* c */ x = -(~a << 2) % (b - c) ^ *(p + 1);\n";
+    const std::string alphabet = "()[]*+-/%|&^~!=;:@'\"\\x0 \n7aZ/";
+    uint32_t seed = 12345;
+    auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+    int parsed = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::string text = base;
+        for (int k = 0; k < 3; ++k) {
+            size_t at = next() % text.size();
+            if (next() % 2)
+                text.erase(at, 1);
+            else
+                text.insert(at, 1, alphabet[next() % alphabet.size()]);
+        }
+        Program p;
+        Diagnostic d;
+        if (!parse(text, "", p, d)) {
+            EXPECT_GT(d.line, 0) << text;
+            EXPECT_GT(d.col, 0) << text;
+            EXPECT_FALSE(d.message.empty());
+            continue;
+        }
+        ++parsed;
+        Program again;
+        ASSERT_TRUE(parse(print(p), "", again, d)) << text << "\n" << print(p) << d.str();
+        EXPECT_TRUE(again == p) << text;
+        EXPECT_EQ(print(again), print(p));
+    }
+    EXPECT_GT(parsed, 50);
+}
