@@ -8,6 +8,8 @@ namespace mml::procfs {
 
 namespace {
 
+constexpr size_t kFieldsPerBlock = 28; // fields a 6.x kernel prints per smaps block, roughly
+
 // A cursor over one line that reads the fixed fields of a maps line.
 struct Scanner {
     std::string_view s;
@@ -176,6 +178,7 @@ std::vector<Mapping> parse_smaps(std::string_view text, std::vector<ParseError>*
                 add_error(errors, number, "malformed smaps header: " + std::string(line));
                 return;
             }
+            m.smaps.reserve(kFieldsPerBlock);
             out.push_back(std::move(m));
             block_begin = begin;
         } else if (!in_block) {

@@ -13,14 +13,18 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <thread>
 #include <unistd.h>
 
 namespace mml::procfs {
 
 namespace {
 
-constexpr size_t kPagemapChunk = 64 * 1024; // entries per pread (512 KiB)
-constexpr int kCapSysAdmin = 21;            // CAP_SYS_ADMIN in <linux/capability.h>
+constexpr size_t kPagemapChunk = 64 * 1024;   // entries per pread (512 KiB)
+constexpr int kCapSysAdmin = 21;              // CAP_SYS_ADMIN in <linux/capability.h>
+constexpr uint64_t kKpageGap = 8;             // PFN gap still read through in one pread
+constexpr uint64_t kKpageSpan = 64 * 1024;    // PFNs per pread at most (512 KiB)
+constexpr size_t kKpageThreadMin = 16 * 1024; // PFNs worth a second thread
 
 // An owned file descriptor.
 struct Fd {
@@ -111,20 +115,26 @@ int read_pagemap(int fd, Mapping& m, uint64_t page_size, std::vector<uint64_t>& 
     return 0;
 }
 
-// Reads one 8-byte value per PFN of `pfns` (sorted, unique) from a /proc/kpage* file, with
-// adjacent PFNs coalesced into one pread each.
+// Reads one 8-byte value per PFN of `pfns` (sorted, unique) from a /proc/kpage* file. PFNs
+// closer than kKpageGap are read together in one pread (the few values in between are
+// cheaper to read than a system call per run).
 bool read_kpage_values(const char* path, const std::vector<uint64_t>& pfns,
-                       std::vector<uint64_t>& values) {
+                       std::vector<uint64_t>& values, std::vector<uint64_t>& scratch) {
     Fd f(::open(path, O_RDONLY | O_CLOEXEC));
     if (f.fd < 0) return false;
     values.assign(pfns.size(), 0);
     for (size_t i = 0; i < pfns.size();) {
         size_t j = i + 1;
-        while (j < pfns.size() && pfns[j] == pfns[j - 1] + 1) ++j;
-        const size_t bytes = (j - i) * sizeof(uint64_t);
-        if (pread_all(f.fd, values.data() + i, bytes, pfns[i] * sizeof(uint64_t)) !=
+        while (j < pfns.size() && pfns[j] - pfns[j - 1] <= kKpageGap &&
+               pfns[j] - pfns[i] < kKpageSpan)
+            ++j;
+        const uint64_t span = pfns[j - 1] - pfns[i] + 1;
+        scratch.resize(span);
+        const size_t bytes = span * sizeof(uint64_t);
+        if (pread_all(f.fd, scratch.data(), bytes, pfns[i] * sizeof(uint64_t)) !=
             static_cast<ssize_t>(bytes))
             return false;
+        for (size_t k = i; k < j; ++k) values[k] = scratch[pfns[k] - pfns[i]];
         i = j;
     }
     return true;
@@ -138,10 +148,21 @@ bool read_kpage(Process& out) {
             if (abi::pm_pfn(p.entry) != 0) pfns.push_back(abi::pm_pfn(p.entry));
     std::sort(pfns.begin(), pfns.end());
     pfns.erase(std::unique(pfns.begin(), pfns.end()), pfns.end());
-    std::vector<uint64_t> counts, flags;
-    if (!read_kpage_values("/proc/kpagecount", pfns, counts) ||
-        !read_kpage_values("/proc/kpageflags", pfns, flags))
-        return false;
+    // The kernel spends most of this time per PFN; with many, read both files at once.
+    std::vector<uint64_t> counts, flags, scratch_c, scratch_f;
+    bool counts_ok = false, flags_ok = false;
+    auto read_counts = [&] {
+        counts_ok = read_kpage_values("/proc/kpagecount", pfns, counts, scratch_c);
+    };
+    if (pfns.size() >= kKpageThreadMin) {
+        std::thread t(read_counts);
+        flags_ok = read_kpage_values("/proc/kpageflags", pfns, flags, scratch_f);
+        t.join();
+    } else {
+        read_counts();
+        flags_ok = counts_ok && read_kpage_values("/proc/kpageflags", pfns, flags, scratch_f);
+    }
+    if (!counts_ok || !flags_ok) return false;
     for (Mapping& m : out.mappings) {
         for (Page& p : m.pages) {
             const uint64_t pfn = abi::pm_pfn(p.entry);
