@@ -45,10 +45,7 @@ void print_check(const lesson::CheckResult& c, bool measure) {
 void print_step(const lesson::Lesson& l, const lesson::StepOutcome& o) {
     const lesson::Step& s = l.steps[o.index];
     fmt::print("  step {}: {}\n", o.index + 1, s.title);
-    for (const auto& r : o.results) {
-        std::string who = r.process == "main" || r.process.empty() ? "" : "@" + r.process + ": ";
-        fmt::print("      {}{}  {}\n", who, r.statement, r.result_text());
-    }
+    for (const auto& r : o.results) fmt::print("      {}  {}\n", r.statement, r.result_text());
     if (!o.error.empty()) fmt::print("    ✗ statement failed: {}\n", o.error);
     for (const auto& m : o.measures) print_check(m, true);
     for (const auto& c : o.expects) print_check(c, false);

@@ -312,11 +312,11 @@ Val Ev::step_fn(const std::string& f, const XExpr& e) {
 
 Val Ev::file_fn(const std::string& f, const XExpr& e) {
     if (f == "thp_mode") return Val::of_str(snap->caps.thp);
-    if (f == "mem") {
+    if (f == "mem" || f == "byte") {
         size_t r;
-        const Process& p = proc_arg(e, 2, r);
+        const Process& p = proc_arg(e, f == "mem" ? 2 : 1, r);
         uint64_t addr = static_cast<uint64_t>(num(e.kids[r]));
-        uint64_t len = static_cast<uint64_t>(num(e.kids[r + 1]));
+        uint64_t len = f == "mem" ? static_cast<uint64_t>(num(e.kids[r + 1])) : 1;
         const Mapping& m = mapping(p, addr);
         Contents c;
         if (!read_contents(p.pid, m, addr, len, c)) fail("cannot read memory: " + c.note);
@@ -325,6 +325,7 @@ Val Ev::file_fn(const std::string& f, const XExpr& e) {
                 fail(fmt::format("a page of [{:#x}, +{}) is not present: reading it "
                                  "would fault it in",
                                  addr, len));
+        if (f == "byte") return Val::of_int(c.mem.empty() ? 0 : c.mem[0]);
         return Val::of_str(std::string(c.mem.begin(), c.mem.end()));
     }
     std::string path = str(e.kids[0]);
@@ -374,7 +375,8 @@ Val Ev::call(const XExpr& e) {
                                            "si_code", "fault_addr", "step_us"};
     for (const char* n : step_fns)
         if (f == n) return step_fn(f, e);
-    if (f == "file" || f == "file_size" || f == "mem" || f == "thp_mode") return file_fn(f, e);
+    if (f == "file" || f == "file_size" || f == "mem" || f == "byte" || f == "thp_mode")
+        return file_fn(f, e);
     return mapping_fn(f, e);
 }
 

@@ -20,31 +20,26 @@ struct Tk {
     int col = 0;
 };
 
+// One escape after a backslash: \n \t \\ \' \" \xHH and octal \0 .. \377.
 bool read_escape(std::string_view t, size_t& i, char& out) {
     if (i >= t.size()) return false;
     char c = t[i++];
-    switch (c) {
-    case 'n':
-        out = '\n';
-        return true;
-    case 't':
-        out = '\t';
-        return true;
-    case '0':
-        out = '\0';
-        return true;
-    case '\\':
-        out = '\\';
-        return true;
-    case '\'':
-        out = '\'';
-        return true;
-    case '"':
-        out = '"';
-        return true;
-    default:
-        return false;
+    static const std::string_view plain = "n\nt\t\\\\''\"\"";
+    for (size_t k = 0; k < plain.size(); k += 2)
+        if (plain[k] == c) return out = plain[k + 1], true;
+    int v = 0, n = 0;
+    if (c == 'x') {
+        for (; n < 2 && i < t.size() && std::isxdigit(static_cast<unsigned char>(t[i])); ++n) {
+            int h = std::tolower(static_cast<unsigned char>(t[i++]));
+            v = v * 16 + (h <= '9' ? h - '0' : h - 'a' + 10);
+        }
+    } else if (c >= '0' && c <= '7') {
+        v = c - '0';
+        for (n = 1; n < 3 && i < t.size() && t[i] >= '0' && t[i] <= '7'; ++n)
+            v = v * 8 + (t[i++] - '0');
     }
+    out = static_cast<char>(v);
+    return n > 0;
 }
 
 bool lex_quoted(std::string_view t, size_t& i, Tk& tk, std::string& err) {
@@ -291,6 +286,7 @@ const FuncInfo kFuncs[] = {
     {"fault_addr", 0, 0, "the si_addr of the step's last fault"},
     {"file", 1, 3, "path [, off, len]: bytes of a file (relative: the lab dir)"},
     {"file_size", 1, 1, "path: size of a file in bytes"},
+    {"byte", 1, 2, "[proc,] addr: the byte at addr, when its page is present"},
     {"mem", 2, 3, "[proc,] addr, len: bytes of present pages (never faults one in)"},
     {"step_us", 0, 0, "wall time of the step's statements, microseconds"},
     {"thp_mode", 0, 0, "the selected /sys/kernel/mm/transparent_hugepage/enabled mode"},

@@ -115,6 +115,8 @@ struct Parser {
     void dir_do(int line, size_t colon, size_t i, size_t end);
     void dir_select(int line, std::string_view rest, int shift);
     void dir_choice(int line, std::string_view arg, std::string_view rest);
+    void dir_show(int line, std::string_view rest);
+    void dir_measure(int line, std::string_view rest, int shift);
     void dir_needs(int line, std::string_view rest);
     void finish_step();
     void check_names(const Check& c, const std::vector<std::string>& names);
@@ -271,6 +273,39 @@ void Parser::finish_step() {
         if (!m.name.empty()) known.push_back(m.name);
 }
 
+void Parser::dir_show(int line, std::string_view rest) {
+    for (std::string_view r = rest; !trim(r).empty();) {
+        size_t c = r.find(',');
+        std::string w(trim(r.substr(0, c)));
+        r = c == std::string_view::npos ? std::string_view{} : r.substr(c + 1);
+        const auto& names = panel_names();
+        if (std::find(names.begin(), names.end(), w) == names.end())
+            error(line, fmt::format("unknown panel '{}' (panels: pages, frames, mappings, proc, "
+                                    "contents, counters, address-space, events)",
+                                    w));
+        else
+            step->panels.push_back(w);
+    }
+}
+
+// "measure: expr" or "measure: name = expr" (the name is usable by later expressions).
+void Parser::dir_measure(int line, std::string_view rest, int shift) {
+    Measure m;
+    m.line = line;
+    size_t eq = rest.find('=');
+    if (eq != std::string_view::npos && eq + 1 < rest.size() && rest[eq + 1] != '=') {
+        std::string_view n = trim(rest.substr(0, eq));
+        if (!n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+            })) {
+            m.name = std::string(n);
+            shift += static_cast<int>(eq) + 1;
+            rest = rest.substr(eq + 1);
+        }
+    }
+    if (expr_at(line, rest, shift, m.expr)) step->measures.push_back(std::move(m));
+}
+
 void Parser::directive(size_t i) {
     std::string_view l = lines[i];
     int line = static_cast<int>(i) + 1;
@@ -331,18 +366,7 @@ void Parser::directive(size_t i) {
     } else if (kw == "do") {
         dir_do(line, colon, i, end);
     } else if (kw == "show") {
-        for (std::string_view r = rest; !trim(r).empty();) {
-            size_t c = r.find(',');
-            std::string w(trim(r.substr(0, c)));
-            r = c == std::string_view::npos ? std::string_view{} : r.substr(c + 1);
-            const auto& names = panel_names();
-            if (std::find(names.begin(), names.end(), w) == names.end())
-                error(line, fmt::format("unknown panel '{}' (panels: pages, frames, mappings, "
-                                        "proc, contents, counters, address-space, events)",
-                                        w));
-            else
-                step->panels.push_back(w);
-        }
+        dir_show(line, rest);
     } else if (kw == "select") {
         if (step->select)
             error(line, "a step has one selection");
@@ -352,21 +376,7 @@ void Parser::directive(size_t i) {
         Check c;
         if (expr_at(line, rest, shift, c)) step->expects.push_back(std::move(c));
     } else if (kw == "measure") {
-        Measure m;
-        m.line = line;
-        std::string_view r = trim(rest);
-        size_t eq = r.find('=');
-        if (eq != std::string_view::npos && eq + 1 < r.size() && r[eq + 1] != '=') {
-            std::string_view n = trim(r.substr(0, eq));
-            if (!n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-                })) {
-                m.name = std::string(n);
-                shift += static_cast<int>(rest.find('=')) + 1;
-                rest = rest.substr(rest.find('=') + 1);
-            }
-        }
-        if (expr_at(line, rest, shift, m.expr)) step->measures.push_back(std::move(m));
+        dir_measure(line, rest, shift);
     } else if (kw == "ask") {
         if (step->ask) return error(line, "a step has one question");
         step->ask.emplace();
