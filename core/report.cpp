@@ -7,6 +7,7 @@
 #include <array>
 #include <fmt/core.h>
 #include <iterator>
+#include <span>
 
 namespace mml::report {
 
@@ -145,9 +146,12 @@ void append_legend(std::string& out, const Process& p) {
     out += '\n';
 }
 
-// The state of a page that a run shares (everything but the PFN, which must be consecutive).
+// kpageflags bits that change with mere access (LRU aging); runs ignore them.
+constexpr uint64_t kAgingFlags = (1ull << 2) | (1ull << 6) | (1ull << 25); // REFERENCED ACTIVE IDLE
+
+// The state of a page that a run of equal pages shares (not its PFN, not its aging bits).
 struct PageState {
-    uint64_t bits = 0; // pagemap flag bits (55..63), without the PFN
+    uint64_t bits = 0; // pagemap flag bits (55..63), without the PFN or swap entry
     uint32_t mapcount = 0;
     uint64_t kflags = 0;
     bool operator==(const PageState&) const = default;
@@ -158,30 +162,57 @@ PageState state_of(const Page& pg, bool kpage) {
     s.bits = pg.entry & ~abi::kPmPfnMask;
     if (kpage && abi::pm_pfn(pg.entry) != 0) {
         s.mapcount = pg.mapcount;
-        s.kflags = pg.kflags;
+        s.kflags = pg.kflags & ~kAgingFlags;
     }
     return s;
 }
 
-std::string describe(const Process& p, const Page& first, uint64_t pfn_last) {
+bool has_kflag(const Page& pg, int bit) {
+    return (pg.kflags >> bit) & 1u;
+}
+
+// "pfn 0x10", "pfn 0x10-0x13", "pfns 0x10 0x52 0x7" or "pfns 0x10 0x52 0x7 ... (9 frames)".
+std::string pfn_text(std::span<const Page> run) {
+    const uint64_t first = abi::pm_pfn(run.front().entry);
+    bool contiguous = true;
+    for (size_t k = 1; k < run.size(); ++k)
+        contiguous = contiguous && abi::pm_pfn(run[k].entry) == first + k;
+    if (run.size() == 1) return fmt::format("pfn {:#x}", first);
+    if (contiguous) return fmt::format("pfn {:#x}-{:#x}", first, first + run.size() - 1);
+    std::string out = "pfns";
+    for (size_t k = 0; k < std::min<size_t>(run.size(), 3); ++k)
+        out += fmt::format(" {:#x}", abi::pm_pfn(run[k].entry));
+    if (run.size() > 3) out += fmt::format(" ... ({} frames, not contiguous)", run.size());
+    return out;
+}
+
+// Flags every page of the run has, and the aging flags only some have.
+std::string flags_text(std::span<const Page> run) {
+    uint64_t all = ~uint64_t{0}, any = 0;
+    for (const Page& pg : run) {
+        all &= pg.kflags;
+        any |= pg.kflags;
+    }
+    std::string out = abi::kpageflags_to_string(all);
+    if (any != all) out += fmt::format(" (some also {})", abi::kpageflags_to_string(any & ~all));
+    return out;
+}
+
+std::string describe(const Process& p, std::span<const Page> run) {
+    const Page& first = run.front();
     const uint64_t e = first.entry;
-    std::string d = abi::pm_present(e) ? "present" : abi::pm_swapped(e) ? "swapped" : "not present";
-    if (abi::pm_present(e) && p.kpage_known && ((first.kflags >> abi::kKpfZeroPage) & 1u))
-        d += " zero-page";
-    if (abi::pm_present(e) && p.kpage_known && ((first.kflags >> abi::kKpfDirty) & 1u))
-        d += " dirty";
+    const bool present = abi::pm_present(e);
+    const bool kpage = present && p.kpage_known && abi::pm_pfn(e) != 0;
+    std::string d = present ? "present" : abi::pm_swapped(e) ? "swapped" : "not present";
+    if (kpage && has_kflag(first, abi::kKpfZeroPage)) d += " zero-page";
+    if (kpage && has_kflag(first, abi::kKpfDirty)) d += " dirty";
     if (abi::pm_exclusive(e)) d += " exclusive";
     if (abi::pm_file_shared(e)) d += " file/shared";
     if (abi::pm_soft_dirty(e)) d += " soft-dirty";
     if (abi::pm_uffd_wp(e)) d += " uffd-wp";
     if (abi::pm_guard(e)) d += " guard";
-    const uint64_t pfn = abi::pm_pfn(e);
-    if (abi::pm_present(e) && p.pfn_known)
-        d += pfn == pfn_last ? fmt::format("  pfn {:#x}", pfn)
-                             : fmt::format("  pfn {:#x}-{:#x}", pfn, pfn_last);
-    if (pfn != 0 && p.kpage_known)
-        d += fmt::format("  mapcount {}  {}", first.mapcount,
-                         abi::kpageflags_to_string(first.kflags));
+    if (present && p.pfn_known) d += "  " + pfn_text(run);
+    if (kpage) d += fmt::format("  mapcount {}  {}", first.mapcount, flags_text(run));
     return d;
 }
 
@@ -193,20 +224,16 @@ void append_pages(std::string& out, const Process& p, const Mapping& m) {
     size_t runs = 0;
     for (size_t i = 0; i < m.pages.size();) {
         const PageState s = state_of(m.pages[i], p.kpage_known);
-        uint64_t pfn = abi::pm_pfn(m.pages[i].entry);
         size_t j = i + 1;
-        for (; j < m.pages.size() && state_of(m.pages[j], p.kpage_known) == s; ++j) {
-            const uint64_t next = abi::pm_pfn(m.pages[j].entry);
-            if (p.pfn_known && pfn != 0 && next != pfn + 1) break;
-            pfn = next;
-        }
+        while (j < m.pages.size() && state_of(m.pages[j], p.kpage_known) == s) ++j;
         if (++runs > kMaxRunsShown) {
             out += fmt::format("    ... pages {}-{} in more runs\n", i, m.pages.size() - 1);
             return;
         }
         const std::string range =
             j - i == 1 ? fmt::format("{}", i) : fmt::format("{}-{}", i, j - 1);
-        out += fmt::format("    pages {:<13} {}\n", range, describe(p, m.pages[i], pfn));
+        const std::span<const Page> run(m.pages.data() + i, j - i);
+        out += fmt::format("    pages {:<13} {}\n", range, describe(p, run));
         i = j;
     }
 }
