@@ -2,6 +2,7 @@
 // are command-line commands that never touch the GUI.
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
+#include "cli/lesson_commands.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -38,6 +39,15 @@ std::optional<int> dispatch(int argc, char** argv, GuiOptions& gui) {
     run->add_flag("--json", ra.json, "Print the final snapshot of every lab process as JSON");
     run->add_flag("--pages", ra.pages, "With --json: add the state of every page");
 
+    auto* lesson = app.add_subcommand("lesson", "Built-in lessons: list, check, open");
+    lesson->require_subcommand(1);
+    lesson->add_subcommand("list", "One lesson a line, its name first");
+    std::string check_name = "all";
+    auto* check = lesson->add_subcommand("check", "Run lessons headlessly on the real kernel");
+    check->add_option("name", check_name, "A lesson name, number or file, or 'all'");
+    auto* open = lesson->add_subcommand("open", "Open a lesson in the window");
+    open->add_option("name", gui.lesson, "A lesson name, number or file")->required();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -45,6 +55,8 @@ std::optional<int> dispatch(int argc, char** argv, GuiOptions& gui) {
     }
     if (inspect->parsed()) return cmd_inspect(ia);
     if (run->parsed()) return cmd_run(ra);
+    if (lesson->got_subcommand("list")) return cmd_lesson_list();
+    if (check->parsed()) return cmd_lesson_check(check_name);
     return std::nullopt;
 }
 
