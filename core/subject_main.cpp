@@ -1,6 +1,7 @@
 // mmaplab-subject: the small lab process students look at. "serve APP_PID" runs the command
 // loop on fd 3 (one request, one reply); "janitor APP_PID" cleans up after a killed app.
 #include "protocol.hpp"
+#include "subject_fence.hpp"
 #include "subject_janitor.hpp"
 
 #include <cerrno>
@@ -443,6 +444,7 @@ int serve(pid_t app) {
     sigaltstack(&ss, nullptr);
     set_crash_mode(false);
     g_config.thp_always = thp_is_always();
+    mml::fence::fence_own_mappings();
     serve_loop();
     return 0;
 }
