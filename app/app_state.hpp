@@ -10,6 +10,7 @@
 #include <vector>
 
 struct ImVec4;
+struct ImFont;
 
 namespace mml::app {
 
@@ -21,6 +22,7 @@ struct Prefs {
     bool sampling = true;     // steady 10 Hz sampling
     int max_processes = 64;
     std::vector<std::pair<std::string, bool>> panels_open; // by panel name
+    bool show_welcome = true; // the first-run welcome (Help > Welcome shows it again)
 };
 
 struct Selection {
@@ -63,6 +65,21 @@ public:
     virtual ~ActionSink() = default;
     virtual void submit(const std::string& statement, int pid) = 0; // pid 0 = selected process
     virtual bool busy() const = 0;                                    // an action is running
+    // A new root lab process (not a statement of the action language: the app starts it).
+    virtual void spawn(const std::string& name) { (void)name; }
+};
+
+// A variable of the action language as the interpreter holds it (for forms and combos).
+struct Variable {
+    std::string name;
+    std::string type; // "char *", "int", "pid_t"
+    int64_t value = 0;
+};
+
+// A named screen rectangle (pixels, top-left origin), reported for tests (--layout-json).
+struct LayoutRect {
+    std::string name; // "panel.Pages", "pages.cell.3", ...
+    float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
 // Per-frame context handed to every panel's draw().
@@ -73,6 +90,11 @@ struct Context {
     Prefs& prefs;
     std::vector<Event>& events;
     ActionSink& actions;
+    // Added after the first contract (defaults keep older panels compiling):
+    const std::vector<SnapshotPtr>* history = nullptr; // oldest first (Counters graphs)
+    const std::vector<Variable>* variables = nullptr;  // action-language variables
+    ImFont* mono = nullptr;                            // JetBrains Mono (hex, code, /proc)
+    std::vector<LayoutRect>* layout = nullptr; // non-null when tests asked for rectangles
 };
 
 } // namespace mml::app

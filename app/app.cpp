@@ -1,0 +1,296 @@
+// The App's lifecycle and frame body: snapshot and events in, panels drawn in a fixed initial
+// layout, output to the window and to PNG files, and the scripted runs used by tests.
+#include "app.hpp"
+
+#include "prefs.hpp"
+
+#include <glad/gl.h>
+#include <imgui.h>
+#if __has_include(<imgui_impl_opengl3.h>)
+#include <imgui_impl_opengl3.h>
+#else
+#include <backends/imgui_impl_opengl3.h>
+#endif
+
+#include <algorithm>
+#include <cfloat>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace mml::app {
+
+App::App(GLFWwindow* window, const cli::GuiOptions& opts)
+    : window_(window), opts_(opts), sampler_(lab_), exec_(lab_, sampler_) {
+    scripted_ = !opts_.script.empty() || !opts_.screenshot.empty() || opts_.quit_after_frames > 0 ||
+                opts_.bench_frames > 0;
+    prefs_file_ = prefs_path();
+    load_prefs(prefs_file_, prefs_, &prefs_note_);
+    prefs_.scale = clamp_scale(prefs_.scale);
+    ImGuiIO& io = ImGui::GetIO();
+    // Window places are remembered between ordinary runs; scripted runs use the fixed layout.
+    if (!scripted_ && !config_dir().empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(config_dir(), ec);
+        ini_path_ = config_dir() + "/imgui.ini";
+        io.IniFilename = ini_path_.c_str();
+    } else {
+        io.IniFilename = nullptr;
+    }
+    if (const char* lj = std::getenv("MMAPLAB_LAYOUT_JSON")) layout_json_ = lj;
+    panels_ = all_panels();
+    for (Panel& p : panels_) p.open = panel_open(prefs_, p.name, true);
+    style_.build_fonts(prefs_.scale);
+    style_.apply_theme(prefs_.light, prefs_.scale);
+    show_welcome_ = prefs_.show_welcome && !scripted_;
+    lab_.set_observer([this] { sampler_.request(); });
+    sampler_.set_paused(!prefs_.sampling);
+    sampler_.start();
+    exec_.start();
+    last_frame_ = std::chrono::steady_clock::now();
+}
+
+App::~App() {
+    if (!scripted_) save_prefs_now();
+    exec_.stop(); // lab processes end with the executor's thread
+    sampler_.stop();
+}
+
+void App::save_prefs_now() {
+    if (scripted_) return;
+    std::string err;
+    if (!save_prefs(prefs_file_, prefs_, &err)) prefs_note_ = err;
+}
+
+void App::prepare_frame() {
+    if (shot_.stage == ShotRequest::Stage::Due) {
+        if (shot_.scale > 1) style_.build_fonts(prefs_.scale, static_cast<float>(shot_.scale));
+        shot_.stage = ShotRequest::Stage::Rendering;
+        return;
+    }
+    if (style_.built_raster() != 1.0f) style_.build_fonts(prefs_.scale);
+    if (pending_scale_ > 0) {
+        prefs_.scale = clamp_scale(pending_scale_);
+        pending_scale_ = 0;
+        style_.build_fonts(prefs_.scale);
+        style_.apply_theme(prefs_.light, prefs_.scale);
+        save_prefs_now();
+    }
+}
+
+void App::pump_events() {
+    snap_ = sampler_.latest();
+    history_ = sampler_.history();
+    vars_ = exec_.variables();
+    std::vector<Event> fresh = exec_.take_events();
+    if (fresh.empty()) return;
+    // Follow the action: select the process that acted and a mapping it just created.
+    const SnapshotPtr before = exec_.before();
+    for (const Event& e : fresh) {
+        const Process* now = snap_ ? snap_->process(e.pid) : nullptr;
+        if (!now || now->state != ProcState::Alive) continue;
+        sel_.pid = e.pid;
+        const Process* was = before ? before->process(e.pid) : nullptr;
+        for (const Mapping& m : now->mappings)
+            if (was && !was->mapping_at(m.start) && m.kind() != MappingKind::Library) {
+                sel_.mapping = m.start;
+                sel_.page_first = sel_.page_last = -1;
+            }
+    }
+    if (scripted_) // a transcript on stdout for tests and for checking a slide's script
+        for (const Event& e : fresh)
+            std::printf("%s: %s> %s  %s\n", e.is_error ? "error" : "event", e.process.c_str(),
+                        e.statement.c_str(), e.result.c_str());
+    events_.insert(events_.end(), std::make_move_iterator(fresh.begin()),
+                   std::make_move_iterator(fresh.end()));
+}
+
+void App::fix_selection() {
+    if (!snap_) return;
+    const Process* p = snap_->process(sel_.pid);
+    if (!p || p->state != ProcState::Alive) {
+        p = nullptr;
+        for (const Process& q : snap_->processes)
+            if (q.state == ProcState::Alive) {
+                p = &q;
+                break;
+            }
+        sel_.pid = p ? p->pid : 0;
+    }
+    if (p && sel_.mapping && !p->mapping_at(sel_.mapping)) sel_.mapping = 0;
+    exec_.set_selected(sel_.pid);
+}
+
+void App::frame() {
+    record_frame_time();
+    ImGuiIO& io = ImGui::GetIO();
+    if (scripted_) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX); // no stray hover in screenshots
+    if (shot_.stage == ShotRequest::Stage::Rendering && shot_.scale > 1)
+        io.DisplayFramebufferScale =
+            ImVec2(static_cast<float>(shot_.scale), static_cast<float>(shot_.scale));
+    ImGui::NewFrame();
+    layout_.clear();
+    pump_events();
+    fix_selection();
+    handle_keys();
+    draw_menu();
+    draw_status(status_height());
+    if (snap_) {
+        Context ctx{snap_, exec_.before(), sel_, prefs_, events_, exec_};
+        ctx.history = &history_;
+        ctx.variables = &vars_;
+        ctx.mono = style_.fonts().mono;
+        ctx.layout = layout_json_.empty() ? nullptr : &layout_;
+        draw_panels(ctx);
+    } else {
+        draw_starting();
+    }
+    if (show_welcome_) draw_welcome();
+    drive_automation();
+    ImGui::Render();
+    ++frames_;
+}
+
+float App::status_height() const {
+    return ImGui::GetFrameHeight() + ImGui::GetStyle().FramePadding.y * 2;
+}
+
+void App::work_area(ImVec2& pos, ImVec2& size) const {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    const float menu_h = ImGui::GetFrameHeight();
+    pos = ImVec2(vp->Pos.x, vp->Pos.y + menu_h);
+    size = ImVec2(vp->Size.x, vp->Size.y - menu_h - status_height());
+}
+
+void App::draw_panels(Context& ctx) {
+    ImVec2 origin, area;
+    work_area(origin, area);
+    const float gap = 3.0f * prefs_.scale;
+    const ImGuiCond cond = reset_layout_ ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+    for (Panel& p : panels_) {
+        if (!p.open) continue;
+        ImGui::SetNextWindowPos(
+            ImVec2(origin.x + p.slot.x * area.x + gap, origin.y + p.slot.y * area.y + gap), cond);
+        ImGui::SetNextWindowSize(ImVec2(p.slot.w * area.x - 2 * gap, p.slot.h * area.y - 2 * gap),
+                                 cond);
+        const std::string title = p.title + "###" + p.name;
+        const bool was_open = p.open;
+        if (ImGui::Begin(title.c_str(), &p.open, p.flags)) {
+            const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+            layout_.push_back({"panel." + p.name, pos.x, pos.y, pos.x + size.x, pos.y + size.y});
+            p.draw(ctx);
+        }
+        ImGui::End();
+        if (was_open != p.open) {
+            set_panel_open(prefs_, p.name, p.open);
+            save_prefs_now();
+        }
+    }
+    reset_layout_ = false;
+}
+
+void App::render(int fb_w, int fb_h) {
+    ImDrawData* dd = ImGui::GetDrawData();
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_MenuBarBg];
+    if (shot_.stage == ShotRequest::Stage::Rendering && shot_.scale > 1) {
+        const int w = static_cast<int>(dd->DisplaySize.x * dd->FramebufferScale.x);
+        const int h = static_cast<int>(dd->DisplaySize.y * dd->FramebufferScale.y);
+        Offscreen off;
+        std::string err;
+        bool ok = off.begin(w, h, &err);
+        if (ok) {
+            glClearColor(bg.x, bg.y, bg.z, 1.0f);
+            glClear(GL_COLOR_BUFFER_BIT);
+            ImGui_ImplOpenGL3_RenderDrawData(dd);
+            ok = off.end(shot_.path, fb_w, fb_h, &err);
+        }
+        finish_capture(ok, shot_.path, err);
+        return;
+    }
+    glViewport(0, 0, fb_w, fb_h);
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(dd);
+    if (shot_.stage == ShotRequest::Stage::Rendering) {
+        std::string err;
+        glReadBuffer(GL_BACK);
+        const bool ok = save_framebuffer_png(shot_.path, fb_w, fb_h, &err);
+        finish_capture(ok, shot_.path, err);
+    }
+}
+
+void App::finish_capture(bool ok, const std::string& path, const std::string& err) {
+    shot_.stage = ShotRequest::Stage::None;
+    status_msg_ = ok ? "Saved " + path : "Screenshot failed: " + err;
+    std::fprintf(ok ? stdout : stderr, "%s\n", status_msg_.c_str());
+    if (!layout_json_.empty()) write_layout_json();
+    if (!opts_.screenshot.empty() && path == opts_.screenshot) {
+        if (!ok) exit_code_ = 1;
+        quit_ = true;
+    }
+}
+
+void App::write_layout_json() {
+    std::ostringstream o;
+    const ImGuiIO& io = ImGui::GetIO();
+    o << "{\n  \"width\": " << io.DisplaySize.x << ", \"height\": " << io.DisplaySize.y
+      << ", \"scale\": " << prefs_.scale << ",\n  \"rects\": [";
+    for (size_t i = 0; i < layout_.size(); ++i) {
+        const LayoutRect& r = layout_[i];
+        o << (i ? ",\n    " : "\n    ") << "{\"name\": \"" << r.name << "\", \"x0\": " << r.x0
+          << ", \"y0\": " << r.y0 << ", \"x1\": " << r.x1 << ", \"y1\": " << r.y1 << "}";
+    }
+    o << "\n  ]\n}\n";
+    std::ofstream(layout_json_) << o.str();
+}
+
+void App::start_script() {
+    script_queued_ = true;
+    if (opts_.script.empty()) return;
+    std::ifstream f(opts_.script);
+    std::stringstream text;
+    text << f.rdbuf();
+    std::string err;
+    if (!f || !exec_.submit_script(text.str(), opts_.script, &err)) {
+        std::fprintf(stderr, "%s\n",
+                     err.empty() ? ("cannot read " + opts_.script).c_str() : err.c_str());
+        status_msg_ = err;
+        exit_code_ = 2;
+    }
+}
+
+// Scripted runs (tests, slides): run the script, let the last snapshot be drawn, save, quit.
+void App::drive_automation() {
+    if (!script_queued_ && exec_.ready()) start_script();
+    if (!opts_.screenshot.empty() && script_queued_ && shot_.stage == ShotRequest::Stage::None &&
+        !quit_) {
+        const bool drawn = exec_.idle() && snap_ && snap_->action_seq == lab_.action_count();
+        settle_frames_ = drawn ? settle_frames_ + 1 : 0;
+        if (settle_frames_ >= 4) {
+            const bool twice = opts_.screenshot.ends_with("@2x.png");
+            shot_ = ShotRequest{ShotRequest::Stage::Due, twice ? 2 : 1, opts_.screenshot};
+        }
+    }
+    if (opts_.quit_after_frames > 0 &&
+        frames_ + 1 >= static_cast<uint64_t>(opts_.quit_after_frames))
+        quit_ = true;
+    if (opts_.bench_frames > 0 && frame_ms_.size() >= static_cast<size_t>(opts_.bench_frames)) {
+        std::vector<float> v = frame_ms_;
+        std::sort(v.begin(), v.end());
+        const auto at = [&](double q) { return v[static_cast<size_t>(q * (v.size() - 1))]; };
+        std::printf("frames %zu  p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", v.size(), at(0.5),
+                    at(0.99), v.back());
+        quit_ = true;
+    }
+}
+
+void App::record_frame_time() {
+    const auto now = std::chrono::steady_clock::now();
+    const float ms = std::chrono::duration<float, std::milli>(now - last_frame_).count();
+    last_frame_ = now;
+    if (opts_.bench_frames > 0 && exec_.ready() && frames_ > 2) frame_ms_.push_back(ms);
+}
+
+} // namespace mml::app

@@ -1,0 +1,84 @@
+// The App: owns the Lab, the Sampler, the executor, preferences, events and panels, and runs
+// the body of each frame (menus, panels, status line, welcome, screenshots, quitting).
+#pragma once
+
+#include "app_state.hpp"
+#include "cli/cli.hpp"
+#include "executor.hpp"
+#include "lab.hpp"
+#include "panels/registry.hpp"
+#include "sampler.hpp"
+#include "screenshot.hpp"
+#include "style.hpp"
+
+#include <imgui.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+struct GLFWwindow;
+
+namespace mml::app {
+
+class App {
+public:
+    App(GLFWwindow* window, const cli::GuiOptions& opts);
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    void prepare_frame();            // between frames: font atlas rebuilds (scale, 2x capture)
+    void frame();                    // ImGui::NewFrame ... panels ... ImGui::Render
+    void render(int fb_w, int fb_h); // draw to the window, and to a PNG when one is due
+    bool should_quit() const { return quit_; }
+    int exit_code() const { return exit_code_; }
+
+private:
+    void start_script();
+    void pump_events();
+    void fix_selection();
+    void handle_keys();
+    void draw_menu();
+    void draw_panels(Context& ctx);
+    // The area between the menu bar and the status line (known from the first frame on).
+    void work_area(ImVec2& pos, ImVec2& size) const;
+    float status_height() const;
+    void draw_status(float height);
+    void draw_welcome();
+    void draw_starting();
+    void request_shot(int scale);
+    void apply_scale(float s);
+    void save_prefs_now();
+    void drive_automation();
+    void finish_capture(bool ok, const std::string& path, const std::string& err);
+    void write_layout_json();
+    void record_frame_time();
+
+    GLFWwindow* window_;
+    cli::GuiOptions opts_;
+    Lab lab_;
+    Sampler sampler_;
+    Executor exec_;
+    Prefs prefs_;
+    Style style_;
+    Selection sel_;
+    std::vector<Event> events_;
+    std::vector<Panel> panels_;
+    std::vector<SnapshotPtr> history_;
+    std::vector<Variable> vars_;
+    std::vector<LayoutRect> layout_;
+    SnapshotPtr snap_;
+    std::string prefs_file_, prefs_note_, layout_json_, ini_path_;
+    std::string status_msg_; // last screenshot / prefs message
+    float pending_scale_ = 0;
+    bool reset_layout_ = false, show_welcome_ = false, scripted_ = false;
+    bool script_queued_ = false, quit_ = false;
+    int exit_code_ = 0;
+    uint64_t frames_ = 0, settle_frames_ = 0;
+    ShotRequest shot_;            // the screenshot being taken (none, 1x or 2x)
+    std::vector<float> frame_ms_; // --bench-frames
+    std::chrono::steady_clock::time_point last_frame_;
+};
+
+} // namespace mml::app

@@ -1,0 +1,221 @@
+// The executor's worker thread: statements in, Events out. Lab processes are bound to this
+// thread (PR_SET_PDEATHSIG), so it lives as long as the App and is the only one that spawns.
+#include "executor.hpp"
+
+#include "script/script.hpp"
+
+#include <sys/wait.h>
+
+namespace mml::app {
+
+Executor::Executor(Lab& lab, Sampler& sampler) : lab_(lab), sampler_(sampler) {
+}
+
+Executor::~Executor() {
+    stop();
+}
+
+void Executor::start() {
+    if (thread_.joinable()) return;
+    thread_ = std::thread([this] { run(); });
+}
+
+void Executor::stop() {
+    {
+        std::lock_guard lk(mu_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Executor::submit(const std::string& statement, int pid) {
+    {
+        std::lock_guard lk(mu_);
+        queue_.push_back(Job{Job::Kind::Text, statement, "", pid});
+    }
+    cv_.notify_all();
+}
+
+void Executor::spawn(const std::string& name) {
+    {
+        std::lock_guard lk(mu_);
+        queue_.push_back(Job{Job::Kind::Spawn, name, "", 0});
+    }
+    cv_.notify_all();
+}
+
+bool Executor::submit_script(const std::string& text, const std::string& file, std::string* error) {
+    script::Program prog;
+    script::Diagnostic diag;
+    if (!script::parse(text, file, prog, diag)) {
+        if (error) *error = diag.str();
+        return false;
+    }
+    std::lock_guard lk(mu_);
+    for (const script::Stmt& s : prog.stmts)
+        queue_.push_back(Job{Job::Kind::Text, script::print(s), file, -1});
+    cv_.notify_all();
+    return true;
+}
+
+bool Executor::busy() const {
+    std::lock_guard lk(mu_);
+    return running_ || !queue_.empty();
+}
+
+bool Executor::ready() const {
+    std::lock_guard lk(mu_);
+    return ready_;
+}
+
+bool Executor::idle() const {
+    std::lock_guard lk(mu_);
+    return ready_ && !running_ && queue_.empty();
+}
+
+std::string Executor::start_error() const {
+    std::lock_guard lk(mu_);
+    return start_error_;
+}
+
+int Executor::main_pid() const {
+    std::lock_guard lk(mu_);
+    return main_pid_;
+}
+
+std::vector<Event> Executor::take_events() {
+    std::lock_guard lk(mu_);
+    std::vector<Event> out;
+    out.swap(out_);
+    return out;
+}
+
+SnapshotPtr Executor::before() const {
+    std::lock_guard lk(mu_);
+    return before_;
+}
+
+std::vector<Variable> Executor::variables() const {
+    std::lock_guard lk(mu_);
+    return vars_;
+}
+
+uint64_t Executor::completed() const {
+    std::lock_guard lk(mu_);
+    return completed_;
+}
+
+void Executor::run() {
+    interp_ = std::make_unique<script::Interpreter>(lab_);
+    std::string err;
+    const int pid = interp_->start(&err);
+    sampler_.sample_now();
+    {
+        std::lock_guard lk(mu_);
+        main_pid_ = pid;
+        start_error_ = pid ? std::string() : (err.empty() ? "could not start a lab process" : err);
+        ready_ = true;
+    }
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock lk(mu_);
+            cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
+            if (stop_) break;
+            job = std::move(queue_.front());
+            queue_.pop_front();
+            running_ = true;
+        }
+        run_job(job);
+        std::lock_guard lk(mu_);
+        running_ = false;
+        ++completed_;
+    }
+    interp_.reset();
+}
+
+void Executor::run_job(const Job& job) {
+    if (job.kind == Job::Kind::Spawn)
+        run_spawn(job.text);
+    else
+        run_text(job);
+}
+
+void Executor::run_text(const Job& job) {
+    script::Program prog;
+    script::Diagnostic diag;
+    if (!script::parse(job.text, job.file, prog, diag)) {
+        error_event(job.text, diag.str());
+        return;
+    }
+    int pid = job.pid == 0 ? selected_.load() : job.pid;
+    if (pid > 0 && !lab_.alive(pid)) pid = 0;
+    for (const script::Stmt& s : prog.stmts) run_stmt(s, pid);
+}
+
+SnapshotPtr Executor::fresh_snapshot() {
+    SnapshotPtr s = sampler_.latest();
+    if (s && s->action_seq == lab_.action_count()) return s;
+    return sampler_.sample_now();
+}
+
+void Executor::run_stmt(const script::Stmt& s, int pid) {
+    SnapshotPtr before = fresh_snapshot();
+    const int saved = interp_->default_pid();
+    if (pid > 0) interp_->set_default_pid(pid);
+    const script::StepResult r = interp_->run(s);
+    if (pid > 0 && lab_.alive(saved)) interp_->set_default_pid(saved);
+
+    Event e;
+    e.pid = r.pid;
+    e.process = r.process;
+    e.statement = r.statement.empty() ? script::print(s) : r.statement;
+    e.result = r.result_text();
+    e.is_signal = r.fault.sig != 0 || (r.died && WIFSIGNALED(r.wait_status));
+    e.is_error = e.is_signal || r.err != 0 || r.died || !r.error.empty();
+    publish(std::move(e), std::move(before));
+}
+
+void Executor::run_spawn(const std::string& name) {
+    SnapshotPtr before = fresh_snapshot();
+    std::string err;
+    const int pid = lab_.spawn(name, &err);
+    Event e;
+    e.pid = pid;
+    e.process = name;
+    e.statement = "/* new lab process \"" + name + "\" */";
+    e.result = pid ? "= pid " + std::to_string(pid) : err;
+    e.is_error = pid == 0;
+    publish(std::move(e), std::move(before));
+}
+
+void Executor::error_event(const std::string& statement, const std::string& message) {
+    Event e;
+    e.statement = statement;
+    e.result = message;
+    e.is_error = true;
+    publish(std::move(e), nullptr);
+}
+
+// Takes the snapshot after the action, fills the fault deltas, and hands the event over.
+void Executor::publish(Event e, SnapshotPtr before) {
+    SnapshotPtr after = before ? sampler_.sample_now() : sampler_.latest();
+    if (before && after && e.pid) {
+        const Process* b = before->process(e.pid);
+        const Process* a = after->process(e.pid);
+        if (a && b) {
+            e.minflt_delta = a->minflt >= b->minflt ? a->minflt - b->minflt : 0;
+            e.majflt_delta = a->majflt >= b->majflt ? a->majflt - b->majflt : 0;
+        }
+    }
+    std::vector<Variable> vars;
+    for (const auto& [name, v] : interp_->variables()) vars.push_back({name, v.type, v.v});
+    std::lock_guard lk(mu_);
+    e.seq = ++seq_;
+    out_.push_back(std::move(e));
+    if (before) before_ = std::move(before);
+    vars_ = std::move(vars);
+}
+
+} // namespace mml::app

@@ -1,0 +1,89 @@
+// mmaplab's entry point: command-line commands, or the window (GLFW + OpenGL 3.3 core + Dear
+// ImGui), following Dear ImGui's example_glfw_opengl3. Everything else lives in App.
+#include "app.hpp"
+#include "cli/cli.hpp"
+
+#include <glad/gl.h> // before GLFW, which then adds no GL header of its own
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+
+#include <imgui.h>
+#if __has_include(<imgui_impl_glfw.h>)
+#include <imgui_impl_glfw.h>
+#else
+#include <backends/imgui_impl_glfw.h>
+#endif
+#if __has_include(<imgui_impl_opengl3.h>)
+#include <imgui_impl_opengl3.h>
+#else
+#include <backends/imgui_impl_opengl3.h>
+#endif
+
+#include <cstdio>
+
+static void glfw_error_callback(int error, const char* description) {
+    std::fprintf(stderr, "GLFW error %d: %s\n", error, description);
+}
+
+int main(int argc, char** argv) {
+    mml::cli::GuiOptions gui;
+    if (auto rc = mml::cli::dispatch(argc, argv, gui)) return *rc;
+
+    glfwSetErrorCallback(glfw_error_callback);
+    if (!glfwInit()) {
+        std::fprintf(stderr, "mmaplab: cannot open a window (is DISPLAY set?). The command "
+                             "line works without one: mmaplab run, mmaplab inspect.\n");
+        return 1;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    int width = 1920, height = 1080;
+    if (const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor())) {
+        width = mode->width < width ? mode->width : width;
+        height = mode->height < height ? mode->height : height;
+    }
+    GLFWwindow* window = glfwCreateWindow(width, height, "mmaplab", nullptr, nullptr);
+    if (!window) {
+        glfwTerminate();
+        return 1;
+    }
+    glfwMakeContextCurrent(window);
+    glfwSwapInterval(gui.bench_frames > 0 || !gui.screenshot.empty() ? 0 : 1);
+    if (!gladLoadGL(glfwGetProcAddress)) {
+        std::fprintf(stderr, "mmaplab: OpenGL 3.3 is not available\n");
+        return 1;
+    }
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+
+    int rc = 0;
+    {
+        mml::app::App app(window, gui);
+        while (!glfwWindowShouldClose(window) && !app.should_quit()) {
+            glfwPollEvents();
+            app.prepare_frame(); // font atlas rebuilds happen between frames
+            ImGui_ImplOpenGL3_NewFrame();
+            ImGui_ImplGlfw_NewFrame();
+            app.frame();
+            int fb_w = 0, fb_h = 0;
+            glfwGetFramebufferSize(window, &fb_w, &fb_h);
+            app.render(fb_w, fb_h);
+            glfwSwapBuffers(window);
+        }
+        rc = app.exit_code();
+    }
+
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return rc;
+}
