@@ -5,7 +5,6 @@
 #include "panels/actions.hpp"
 #include "panels/counters.hpp"
 #include "panels/events.hpp"
-#include "panels/frames.hpp"
 #include "panels/mappings.hpp"
 #include "panels/pages.hpp"
 #include "panels/proc_text.hpp"
@@ -13,6 +12,10 @@
 #if __has_include("panels/address_space.hpp")
 #include "panels/address_space.hpp"
 #define MML_HAVE_ADDRESS_SPACE 1
+#endif
+#if __has_include("panels/frames.hpp")
+#include "panels/frames.hpp"
+#define MML_HAVE_FRAMES 1
 #endif
 #if __has_include("panels/contents.hpp")
 #include "panels/contents.hpp"
@@ -35,7 +38,9 @@ std::vector<Panel> all_panels() {
         make_panel<AddressSpacePanel>("address_space", "Address space", {kLeft, 0, cw, 0.22f}));
 #endif
     v.push_back(make_panel<PagesPanel>("pages", "Pages", {kLeft, 0.22f, cw, 0.30f}));
+#ifdef MML_HAVE_FRAMES
     v.push_back(make_panel<FramesPanel>("frames", "Frames", {kLeft, 0.52f, cw, 0.48f}));
+#endif
     v.push_back(make_panel<MappingsPanel>("mappings", "Mappings", {kRight, 0, rw, 0.28f}));
     v.push_back(make_panel<ProcTextPanel>("proc", "/proc", {kRight, 0.28f, rw, 0.30f}));
     v.push_back(
