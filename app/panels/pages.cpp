@@ -51,6 +51,14 @@ void PagesPanel::refresh(const Context& ctx, const Process& p, const Mapping& m)
 }
 
 void PagesPanel::draw_header(const Process& p, const Mapping& m) {
+    if (ImGui::SmallButton("Fit")) {
+        zoom = 1.0f;
+        pan = ImVec2(0, 0);
+    }
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("show the whole mapping\n\nwheel: zoom   right or middle drag: pan\n"
+                          "click or drag: select pages (Contents shows their bytes)");
+    ImGui::SameLine();
     ImGui::Text("%s (pid %d)", p.name.c_str(), p.pid);
     ImGui::SameLine();
     ImGui::TextDisabled("|");
@@ -59,21 +67,6 @@ void PagesPanel::draw_header(const Process& p, const Mapping& m) {
                 hex_addr(m.end).c_str(), m.perms.c_str(), human_size(m.size()).c_str());
     ImGui::SameLine();
     ImGui::TextDisabled("%llu pages", static_cast<unsigned long long>(m.pages.size()));
-    const float fit_w = ImGui::CalcTextSize("Fit").x + ImGui::GetStyle().FramePadding.x * 2;
-    const float right = ImGui::GetWindowContentRegionMax().x;
-    ImGui::SameLine();
-    if (ImGui::GetCursorPosX() + fit_w + ImGui::GetFontSize() * 1.5f < right) {
-        ImGui::SetCursorPosX(right - fit_w - ImGui::GetFontSize() * 1.5f);
-        ImGui::TextDisabled("(?)");
-        if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("wheel: zoom   right or middle drag: pan\nclick or drag: select "
-                              "pages (Contents shows them)   Fit: whole mapping");
-        ImGui::SameLine();
-    }
-    if (ImGui::SmallButton("Fit")) {
-        zoom = 1.0f;
-        pan = ImVec2(0, 0);
-    }
 }
 
 // Picks the columns (a power of two, so rows start at aligned offsets) that give the largest

@@ -4,6 +4,7 @@
 #include "palette.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 
 namespace mml::app {
 
@@ -52,6 +53,20 @@ const Mapping* new_mapping(const Process& p, const Snapshot* before) {
     return nullptr;
 }
 
+// The address the most recent successful mmap/mremap returned, 0 when none.
+uint64_t last_mapped_address(const std::vector<Event>& events) {
+    for (auto it = events.rbegin(); it != events.rend(); ++it) {
+        if (it->is_error) continue;
+        if (it->statement.find("mmap(") == std::string::npos &&
+            it->statement.find("mremap(") == std::string::npos)
+            continue;
+        const size_t at = it->result.find("0x");
+        if (at == std::string::npos) continue;
+        return std::strtoull(it->result.c_str() + at, nullptr, 16);
+    }
+    return 0;
+}
+
 } // namespace
 
 Target selected_target(Context& ctx) {
@@ -60,7 +75,10 @@ Target selected_target(Context& ctx) {
     t.proc = ctx.snap->process(ctx.sel.pid);
     if (!t.proc) return t;
     if (ctx.sel.mapping == 0) {
-        if (const Mapping* m = new_mapping(*t.proc, ctx.before.get())) {
+        const uint64_t last = last_mapped_address(ctx.events);
+        const Mapping* m = last ? t.proc->mapping_at(last) : nullptr;
+        if (!m) m = new_mapping(*t.proc, ctx.before.get());
+        if (m) {
             ctx.sel.mapping = m->start;
             ctx.sel.page_first = ctx.sel.page_last = -1;
         }
@@ -111,7 +129,7 @@ float PageLegend::height(float width) const {
 }
 
 void PageLegend::draw(render::GridRenderer& r, const render::GridStyle& s, const uint64_t counts[8],
-                      uint64_t changed, float width) {
+                      uint64_t changed, float width, bool compact) {
     if (!uploaded_ && r.ready()) {
         uint8_t texels[2 * kNumEntries];
         for (size_t i = 0; i < kNumEntries; ++i) {
@@ -132,6 +150,7 @@ void PageLegend::draw(render::GridRenderer& r, const render::GridStyle& s, const
         const LegendEntry& e = kEntries[i];
         const uint64_t n =
             (e.marks & kMarkChanged) ? changed : counts[static_cast<size_t>(e.state)];
+        if (compact && n == 0) continue;
         char label[96];
         std::snprintf(label, sizeof label, "%s %llu", e.label, static_cast<unsigned long long>(n));
         const float tw = ImGui::CalcTextSize(label).x;

@@ -35,8 +35,9 @@ void report_rect(Context& ctx, const std::string& name, ImVec2 a, ImVec2 b);
 // the cells), its name, its count; hover explains it. Wraps to `width`.
 class PageLegend {
 public:
+    // `compact`: only the states that occur (and "changed" when something did).
     void draw(render::GridRenderer& r, const render::GridStyle& s, const uint64_t counts[8],
-              uint64_t changed, float width);
+              uint64_t changed, float width, bool compact = false);
     float height(float width) const; // of the last draw at this width (estimate before)
 
 private:

@@ -34,6 +34,7 @@ void GridRenderer::fetch_locations() {
     loc_.cols = prog_.uniform("u_cols");
     loc_.origin = prog_.uniform("u_origin");
     loc_.cell = prog_.uniform("u_cell");
+    loc_.inset = prog_.uniform("u_inset");
     loc_.colors = prog_.uniform("u_colors");
     loc_.ink = prog_.uniform("u_ink");
     loc_.edge = prog_.uniform("u_edge");
@@ -105,6 +106,7 @@ void GridRenderer::render(const Item& it, const ImDrawCmd* cmd) {
     glUniform1i(loc_.cols, d.cols);
     glUniform2f(loc_.origin, d.origin.x, d.origin.y);
     glUniform2f(loc_.cell, d.cell.x, d.cell.y);
+    glUniform1f(loc_.inset, d.inset);
     glUniform4fv(loc_.colors, 8, &it.s.fill[0].x);
     glUniform4fv(loc_.ink, 1, &it.s.ink.x);
     glUniform4fv(loc_.edge, 1, &it.s.edge.x);

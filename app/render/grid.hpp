@@ -27,6 +27,7 @@ struct GridDraw {
     ImVec2 rect_min, rect_max; // the quad (further clipped by the draw list's clip rect)
     ImVec2 origin;             // top-left corner of cell 0
     ImVec2 cell{8, 8};         // cell pitch
+    float inset = 0;           // extra margin inside each cell (a smaller box at the same pitch)
     int cols = 1;
     uint32_t count = 0; // cells (clamped to the texture)
     int64_t sel_first = -1, sel_last = -1;
@@ -66,8 +67,8 @@ private:
     int used_ = 0;
     int frame_ = -1;
     struct Loc {
-        GLint proj, rect, states, texw, count, cols, origin, cell, colors, ink, edge, changed,
-            select, sel, hover;
+        GLint proj, rect, states, texw, count, cols, origin, cell, inset, colors, ink, edge,
+            changed, select, sel, hover;
     } loc_{};
 };
 
