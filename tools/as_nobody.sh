@@ -9,4 +9,4 @@ trap 'rm -rf "$home"' EXIT
 chown nobody:nogroup "$home"
 chmod 0700 "$home"
 setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
-    env -u XAUTHORITY HOME="$home" TMPDIR="$home" XDG_CONFIG_HOME="$home/.config" "$@"
+    env -u XAUTHORITY -u DISPLAY -u WAYLAND_DISPLAY HOME="$home" TMPDIR="$home" XDG_CONFIG_HOME="$home/.config" "$@"
