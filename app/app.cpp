@@ -44,7 +44,9 @@ App::App(GLFWwindow* window, const cli::GuiOptions& opts)
     for (Panel& p : panels_) p.open = panel_open(prefs_, p.name, true);
     style_.build_fonts(prefs_.scale);
     style_.apply_theme(prefs_.light, prefs_.scale);
-    show_welcome_ = prefs_.show_welcome && !scripted_;
+    // The welcome also shows in a bare --screenshot (a picture of what a first run looks like).
+    show_welcome_ = prefs_.show_welcome && opts_.script.empty() && opts_.quit_after_frames == 0 &&
+                    opts_.bench_frames == 0;
     lab_.set_observer([this] { sampler_.request(); });
     sampler_.set_paused(!prefs_.sampling);
     sampler_.start();

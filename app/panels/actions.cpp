@@ -26,16 +26,27 @@ void set_flag(MapForm& f, const char* name, bool on) {
         if (n == name) v = on;
 }
 
-// Checkboxes for flags (without their prefix) in two columns.
-void flag_grid(const char* id, std::vector<std::pair<std::string, bool>>& flags, bool common,
+// Checkboxes for flags (without their prefix), flowing left to right and wrapping at the
+// panel's edge, so they fit at any UI scale.
+void flag_flow(const char* id, std::vector<std::pair<std::string, bool>>& flags, bool common,
                size_t prefix) {
-    if (!ImGui::BeginTable(id, 2, ImGuiTableFlags_SizingStretchSame)) return;
+    ImGui::PushID(id);
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
+    bool first = true;
     for (auto& [name, on] : flags) {
         if (common_flag(name) != common) continue;
-        ImGui::TableNextColumn();
-        ImGui::Checkbox(name.c_str() + prefix, &on);
+        const char* text = name.c_str() + prefix;
+        const float w =
+            ImGui::GetFrameHeight() + st.ItemInnerSpacing.x + ImGui::CalcTextSize(text).x;
+        if (!first) {
+            ImGui::SameLine(0, st.ItemSpacing.x * 2);
+            if (ImGui::GetCursorScreenPos().x + w > right) ImGui::NewLine();
+        }
+        ImGui::Checkbox(text, &on);
+        first = false;
     }
-    ImGui::EndTable();
+    ImGui::PopID();
 }
 
 void label(const char* text) {
@@ -55,54 +66,73 @@ void ActionsPanel::run_row(Context& ctx, const std::string& stmt, const char* id
     ImGui::PopID();
 }
 
+namespace {
+
+// A row of the form: a muted label in the first column, the widgets in the second.
+void form_row(const char* name) {
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    label(name);
+    ImGui::TableSetColumnIndex(1);
+}
+
+} // namespace
+
 void ActionsPanel::map_tab(Context& ctx) {
     (void)ctx;
+    if (!ImGui::BeginTable("mapform", 2, ImGuiTableFlags_SizingFixedFit)) return;
+    ImGui::TableSetupColumn("label", ImGuiTableColumnFlags_WidthFixed);
+    ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
     const int old_kind = map_.kind;
-    ImGui::RadioButton("Anonymous", &map_.kind, 0);
+    form_row("memory");
+    ImGui::RadioButton("anonymous", &map_.kind, 0);
     ImGui::SameLine();
-    ImGui::RadioButton("File", &map_.kind, 1);
+    ImGui::RadioButton("file", &map_.kind, 1);
     ImGui::SameLine();
-    ImGui::RadioButton("POSIX shm", &map_.kind, 2);
+    ImGui::RadioButton("shm", &map_.kind, 2);
     if (map_.kind != old_kind) {
         set_flag(map_, "MAP_ANONYMOUS", map_.kind == 0);
         set_flag(map_, "MAP_SHARED", map_.kind == 2);
         set_flag(map_, "MAP_PRIVATE", map_.kind != 2);
     }
-    if (map_.kind == 1) {
-        ImGui::SetNextItemWidth(-ImGui::GetFontSize() * 6);
-        ImGui::InputText("file name", &map_.file);
-        ImGui::Checkbox("O_RDONLY", &map_.read_only);
-    } else if (map_.kind == 2) {
-        ImGui::SetNextItemWidth(-ImGui::GetFontSize() * 6);
-        ImGui::InputText("shm name", &map_.shm);
-    }
     if (map_.kind != 0) {
-        ImGui::Checkbox("ftruncate to", &map_.set_size);
+        form_row(map_.kind == 1 ? "file" : "name");
+        ImGui::SetNextItemWidth(map_.kind == 1 ? -ImGui::GetFontSize() * 6 : -1);
+        ImGui::InputText("##name", map_.kind == 1 ? &map_.file : &map_.shm);
+        if (map_.kind == 1) {
+            ImGui::SameLine();
+            ImGui::Checkbox("O_RDONLY", &map_.read_only);
+        }
+        form_row("size");
+        ImGui::Checkbox("ftruncate", &map_.set_size);
         ImGui::SameLine();
         ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
         ImGui::InputInt("pages##fsize", &map_.file_pages);
         map_.file_pages = std::max(0, map_.file_pages);
     }
-    label("prot");
-    ImGui::SameLine();
+    form_row("length");
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+    ImGui::InputInt("pages", &map_.pages);
+    map_.pages = std::clamp(map_.pages, 1, 1 << 20);
+    if (map_.kind != 0) {
+        form_row("offset");
+        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+        ImGui::InputInt("bytes", &map_.offset, 4096, 4096);
+        map_.offset = std::max(0, map_.offset);
+    }
+    form_row("prot");
     ImGui::Checkbox("READ", &map_.prot_read);
     ImGui::SameLine();
     ImGui::Checkbox("WRITE", &map_.prot_write);
     ImGui::SameLine();
     ImGui::Checkbox("EXEC", &map_.prot_exec);
-    label("flags");
-    flag_grid("flags", map_.flags, true, 4);
-    if (ImGui::TreeNode("More flags")) {
-        flag_grid("more", map_.flags, false, 4);
+    form_row("flags");
+    ImGui::TextDisabled("MAP_ ... (OR-ed together)");
+    ImGui::EndTable();
+    flag_flow("flags", map_.flags, true, 4);
+    if (ImGui::TreeNode("more flags")) {
+        flag_flow("more", map_.flags, false, 4);
         ImGui::TreePop();
-    }
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-    ImGui::InputInt("pages", &map_.pages);
-    map_.pages = std::clamp(map_.pages, 1, 1 << 20);
-    if (map_.kind != 0) {
-        ImGui::SetNextItemWidth(ImGui::GetFontSize() * 7);
-        ImGui::InputInt("offset (bytes)", &map_.offset, 4096, 4096);
-        map_.offset = std::max(0, map_.offset);
     }
 }
 
@@ -130,7 +160,7 @@ void ActionsPanel::draw(Context& ctx) {
                              : tab_ == 1 ? change_statement(ctx)
                                          : touch_statement(ctx);
     const float avail = ImGui::GetContentRegionAvail().y;
-    const float console_h = std::max(avail * 0.32f, ImGui::GetFrameHeight() * 5);
+    const float console_h = std::max(avail * 0.26f, ImGui::GetFrameHeight() * 4);
     const float run_h = ready ? code_box_height(ctx, stmt) + ImGui::GetFrameHeightWithSpacing() +
                                     ImGui::GetStyle().ItemSpacing.y
                               : 0.0f;

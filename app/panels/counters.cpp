@@ -44,12 +44,17 @@ void CountersPanel::graphs(Context& ctx, int pid) {
         ImGui::TextDisabled("Graphs appear after a few snapshots.");
         return;
     }
-    const float h = std::max(ImGui::GetContentRegionAvail().y, ImGui::GetTextLineHeight() * 2.5f);
-    const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+    // Side by side when the panel is wide, one above the other when it is tall.
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float sp = ImGui::GetStyle().ItemSpacing.x;
+    const bool wide = avail.x > avail.y * 2.0f;
+    const float w = wide ? (avail.x - sp) * 0.5f : avail.x;
+    const float h =
+        std::max(wide ? avail.y : (avail.y - sp) * 0.5f, ImGui::GetTextLineHeight() * 2.5f);
     const float hi = *std::max_element(rss_.begin(), rss_.end());
     ImGui::PlotLines("##rss", rss_.data(), static_cast<int>(rss_.size()), 0, "RSS", 0.0f,
                      hi * 1.15f + 1.0f, ImVec2(w, h));
-    ImGui::SameLine();
+    if (wide) ImGui::SameLine();
     const float lo = minflt_.front(), top = minflt_.back();
     ImGui::PlotLines("##minflt", minflt_.data(), static_cast<int>(minflt_.size()), 0,
                      "minor faults", lo, top + std::max(1.0f, (top - lo) * 0.15f), ImVec2(w, h));
@@ -66,7 +71,8 @@ void CountersPanel::draw(Context& ctx) {
     ImGui::Text("%s", p->name.c_str());
     ImGui::SameLine();
     ImGui::TextDisabled("pid %d", p->pid);
-    if (ImGui::BeginTable("values", 4,
+    const int cols = ImGui::GetContentRegionAvail().x > ImGui::GetFontSize() * 26 ? 4 : 2;
+    if (ImGui::BeginTable("values", cols,
                           ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp |
                               ImGuiTableFlags_BordersInnerV)) {
         auto kb_row = [&](const char* name, uint64_t now, uint64_t was, const char* tip) {

@@ -133,6 +133,10 @@ void MappingsPanel::row(Context& ctx, const Mapping& m, const Process* before) {
         ctx.sel.page_first = ctx.sel.page_last = -1;
     }
     ImGui::PopID();
+    if (ctx.sel.mapping == m.start && scrolled_to_ != m.start) {
+        ImGui::SetScrollHereY(0.5f);
+        scrolled_to_ = m.start;
+    }
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s - %s", addr_text(m.start).c_str(), addr_text(m.end).c_str());
     ImGui::TableSetColumnIndex(2);

@@ -26,6 +26,7 @@ private:
     bool sort_desc_ = false;
     uint64_t cols_seq_ = ~uint64_t{0}; // snapshot the columns were made from
     int cols_pid_ = 0;
+    uint64_t scrolled_to_ = 0; // the selected mapping the table last scrolled to
 };
 
 } // namespace mml::app

@@ -28,11 +28,10 @@ namespace mml::app {
 constexpr float kLeft = 0.24f, kRight = 0.62f, kRightMid = 0.81f;
 
 std::vector<Panel> all_panels() {
-    const float cw = kRight - kLeft, rw = 1.0f - kRight;
+    const float cw = kRight - kLeft, rw = 1.0f - kRight, half = kRightMid - kRight;
     std::vector<Panel> v;
-    v.push_back(make_panel<ProcessesPanel>("processes", "Processes", {0, 0, kLeft, 0.19f}));
-    v.push_back(make_panel<ActionsPanel>("actions", "Actions", {0, 0.19f, kLeft, 0.57f}));
-    v.push_back(make_panel<CountersPanel>("counters", "Counters", {0, 0.76f, kLeft, 0.24f}));
+    v.push_back(make_panel<ProcessesPanel>("processes", "Processes", {0, 0, kLeft, 0.20f}));
+    v.push_back(make_panel<ActionsPanel>("actions", "Actions", {0, 0.20f, kLeft, 0.80f}));
 #ifdef MML_HAVE_ADDRESS_SPACE
     v.push_back(
         make_panel<AddressSpacePanel>("address_space", "Address space", {kLeft, 0, cw, 0.22f}));
@@ -42,13 +41,16 @@ std::vector<Panel> all_panels() {
     v.push_back(make_panel<FramesPanel>("frames", "Frames", {kLeft, 0.52f, cw, 0.48f}));
 #endif
     v.push_back(make_panel<MappingsPanel>("mappings", "Mappings", {kRight, 0, rw, 0.28f}));
-    v.push_back(make_panel<ProcTextPanel>("proc", "/proc", {kRight, 0.28f, rw, 0.30f}));
-    v.push_back(
-        make_panel<EventsPanel>("events", "Events", {kRight, 0.58f, kRightMid - kRight, 0.42f}));
 #ifdef MML_HAVE_CONTENTS
+    v.push_back(make_panel<ProcTextPanel>("proc", "/proc", {kRight, 0.28f, half, 0.30f}));
     v.push_back(make_panel<ContentsPanel>("contents", "Contents",
-                                          {kRightMid, 0.58f, 1.0f - kRightMid, 0.42f}));
+                                          {kRightMid, 0.28f, 1.0f - kRightMid, 0.30f}));
+#else
+    v.push_back(make_panel<ProcTextPanel>("proc", "/proc", {kRight, 0.28f, rw, 0.30f}));
 #endif
+    v.push_back(make_panel<EventsPanel>("events", "Events", {kRight, 0.58f, half, 0.42f}));
+    v.push_back(make_panel<CountersPanel>("counters", "Counters",
+                                          {kRightMid, 0.58f, 1.0f - kRightMid, 0.42f}));
     return v;
 }
 
