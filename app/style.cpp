@@ -186,7 +186,14 @@ void Style::build_fonts(float scale, float raster) {
     io.FontGlobalScale = 1.0f / raster;
     scale_ = scale;
     raster_ = raster;
-    ImGui_ImplOpenGL3_DestroyDeviceObjects(); // recreated with the new atlas by NewFrame
+    // A new font texture for the new atlas (the renderer's other objects stay: recreating all
+    // of them mid-run leaves 1.86's backend drawing nothing). The first atlas is uploaded by
+    // the backend's own first NewFrame.
+    if (uploaded_) {
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+    uploaded_ = true;
 }
 
 void Style::apply_theme(bool light_theme, float scale) {

@@ -22,7 +22,7 @@ class Style {
 public:
     // Rebuilds the font atlas for UI scale `scale`, rasterised `raster` times larger (2 for
     // a 2x screenshot, with io.FontGlobalScale = 1/raster). Call between frames, after the
-    // renderer backend is initialised: its device objects are dropped and rebuilt next frame.
+    // renderer backend is initialised (its font texture is replaced).
     void build_fonts(float scale, float raster = 1.0f);
     // Colours and sizes of the dark or light theme at `scale`.
     void apply_theme(bool light, float scale);
@@ -36,6 +36,7 @@ private:
     ImVector<ImWchar> ranges_;
     Fonts fonts_;
     float scale_ = 0, raster_ = 1;
+    bool uploaded_ = false; // an atlas was built before (the backend holds its texture)
     std::string note_;
 };
 
