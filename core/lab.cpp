@@ -2,8 +2,13 @@
 // them, keeps the process table (thread-safe under mu_), and leaves nothing behind.
 #include "lab.hpp"
 
+#include "abi.hpp"
+#include "lab_guard.hpp"
+#include "lab_proc.hpp"
+#include "lab_stop.hpp"
 #include "lab_sys.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -17,14 +22,6 @@
 
 namespace mml {
 
-struct Lab::Proc {
-    LabProcess info;
-    int fd = -1;                      // the app's end of the command channel (under io)
-    size_t max_message = kMaxMessage; // what the channel carries in one message
-    std::mutex io;                    // one request at a time; never held with mu_ waiting
-    std::unique_ptr<uint8_t[]> buf;   // reply buffer (kMaxMessage), allocated on first use
-};
-
 namespace {
 
 std::string limit_error(int n) {
@@ -36,12 +33,29 @@ std::string errno_text(int e) {
     return std::strerror(e);
 }
 
+std::string stopping_error() {
+    return "mmaplab is stopping (" + abi::signal_name(stop::signal_received()) +
+           " received); no more requests";
+}
+
+// A directory of ours that nobody else may enter: not a link, our uid, mode 0700 or stricter.
+std::string private_dir_problem(const std::string& dir) {
+    struct stat st {};
+    if (lstat(dir.c_str(), &st) != 0) return "cannot stat it: " + errno_text(errno);
+    if (!S_ISDIR(st.st_mode)) return "it is not a directory";
+    if (st.st_uid != geteuid()) return "it belongs to another user";
+    if ((st.st_mode & 077) != 0) return "others may enter it (it must be mode 0700)";
+    return {};
+}
+
 } // namespace
 
 Lab::Lab(LabOptions opts) : opts_(std::move(opts)) {
     subject_ =
         opts_.subject_path.empty() ? labsys::exe_dir() + "/mmaplab-subject" : opts_.subject_path;
     make_dir();
+    check_dir();
+    max_map_count_ = guard::max_map_count();
     if (init_error_.empty()) start_janitor();
 }
 
@@ -61,6 +75,14 @@ void Lab::make_dir() {
     } else if (errno != EEXIST) {
         init_error_ = "cannot create the lab directory " + dir_ + ": " + errno_text(errno);
     }
+}
+
+void Lab::check_dir() {
+    if (dir_.empty()) return;
+    std::string why = private_dir_problem(dir_);
+    if (!why.empty() && init_error_.empty())
+        init_error_ = "the lab directory " + dir_ + " is not private: " + why;
+    real_dir_ = guard::canonical(dir_);
 }
 
 // The janitor is the subject binary in "janitor" mode, holding the read end of a stream
@@ -143,9 +165,11 @@ int Lab::spawn(const std::string& name, std::string* error) {
     {
         std::lock_guard lk(mu_);
         if (!init_error_.empty()) return fail(init_error_);
+        if (stop::signal_received() != 0) return fail(stopping_error());
         int live = 0;
         for (const Proc* p : procs_) live += p->info.alive ? 1 : 0;
-        if (live >= opts_.max_processes) return fail(limit_error(opts_.max_processes));
+        if (live >= opts_.limits.max_processes)
+            return fail(limit_error(opts_.limits.max_processes));
     }
     int sv[2];
     if (!labsys::channel_pair(sv)) return fail("socketpair: " + errno_text(errno));
@@ -186,6 +210,7 @@ Outcome Lab::transact(Proc& p, const Request& req, int pass_fd) {
     }
     if (!p.buf) p.buf = std::make_unique_for_overwrite<uint8_t[]>(kMaxMessage);
     int e = labsys::send_message(p.fd, msg, pass_fd);
+    if (e == 0) await_reply(p);
     long n = e == 0 ? labsys::receive_message(p.fd, p.buf.get(), kMaxMessage) : -e;
     if (n > 0) {
         o.delivered = decode(p.buf.get(), static_cast<size_t>(n), o.reply);
@@ -196,6 +221,16 @@ Outcome Lab::transact(Proc& p, const Request& req, int pass_fd) {
         o.error = "command channel: " + errno_text(static_cast<int>(-n));
     }
     return o;
+}
+
+// Waits until the reply (or the channel's end) is there. When mmaplab is asked to stop
+// meanwhile, the lab process is killed: its channel then ends and the caller collects it.
+void Lab::await_reply(Proc& p) {
+    while (labsys::wait_readable(p.fd, 100) == 0) {
+        if (stop::signal_received() == 0) continue;
+        std::lock_guard lk(mu_);
+        if (p.info.alive) ::kill(p.info.pid, SIGKILL);
+    }
 }
 
 // The channel closed: the process is dying. Wait for it (held: p.io, not mu_).
@@ -245,6 +280,10 @@ Outcome Lab::call(int pid, const Request& req) {
                       (p == nullptr ? "" : " has exited");
             return o;
         }
+        if (stop::signal_received() != 0) {
+            o.error = stopping_error();
+            return o;
+        }
     }
     if (req.op == Op::Close && static_cast<int>(req.a[0]) == kChannelFd) {
         o.error = "fd " + std::to_string(kChannelFd) + " is the command channel of lab process " +
@@ -263,11 +302,17 @@ Outcome Lab::call(int pid, const Request& req) {
         resolved.text = resolve_path(req.text);
     }
     const Request& q = is_path ? resolved : req;
+    o.error = refusal(*p, q);
+    if (!o.error.empty()) {
+        o.refused = true;
+        return o;
+    }
     const bool creating = (q.op == Op::Open || q.op == Op::ShmOpen) && (q.a[0] & O_CREAT) != 0;
     const std::string target = q.op == Op::ShmOpen ? labsys::shm_file(q.text) : q.text;
     const bool existed = creating && !target.empty() && labsys::exists(target);
 
     o = transact(*p, q, -1);
+    count_mappings(*p, q, o);
     {
         std::lock_guard lk(mu_);
         if (o.delivered || o.died) ++actions_;
@@ -309,10 +354,15 @@ Outcome Lab::fork(int pid, const std::string& child_name) {
             o.error = "no live lab process " + std::to_string(pid);
             return o;
         }
+        if (stop::signal_received() != 0) {
+            o.error = stopping_error();
+            return o;
+        }
         int live = 0;
         for (const Proc* q : procs_) live += q->info.alive ? 1 : 0;
-        if (live >= opts_.max_processes) {
-            o.error = limit_error(opts_.max_processes);
+        if (live >= opts_.limits.max_processes) {
+            o.error = limit_error(opts_.limits.max_processes);
+            o.refused = true;
             return o;
         }
         crash = p->info.crash_mode;
@@ -326,9 +376,12 @@ Outcome Lab::fork(int pid, const std::string& child_name) {
     q.op = Op::Fork;
     o = transact(*p, q, sv[1]);
     close(sv[1]); // the child holds its own copy now
-    if (o.delivered && o.reply.ret > 0)
-        add_process(static_cast<int>(o.reply.ret), pid, child_name, sv[0], crash);
-    else
+    if (o.delivered && o.reply.ret > 0) {
+        Proc* c = add_process(static_cast<int>(o.reply.ret), pid, child_name, sv[0], crash);
+        std::lock_guard lk(mu_);
+        c->maps_known = p->maps_known; // the child has its parent's mappings
+        c->maps_growth = p->maps_growth;
+    } else
         close(sv[0]);
     {
         std::lock_guard lk(mu_);
@@ -399,6 +452,26 @@ std::string Lab::resolve_path(const std::string& path) const {
 uint64_t Lab::action_count() const {
     std::lock_guard lk(mu_);
     return actions_;
+}
+
+LabLimits Lab::limits() const {
+    std::lock_guard lk(mu_);
+    return opts_.limits;
+}
+
+void Lab::set_limits(const LabLimits& l) {
+    std::lock_guard lk(mu_);
+    opts_.limits = l;
+}
+
+bool Lab::allow_outside_writes() const {
+    std::lock_guard lk(mu_);
+    return opts_.allow_outside_writes;
+}
+
+void Lab::set_allow_outside_writes(bool allow) {
+    std::lock_guard lk(mu_);
+    opts_.allow_outside_writes = allow;
 }
 
 void Lab::set_observer(std::function<void()> f) {

@@ -12,18 +12,38 @@
 
 namespace mml {
 
+// Limits that keep a lab from harming the machine, checked by the Lab BEFORE a request reaches
+// a lab process; a refusal is Outcome::refused with a sentence saying why and what would work.
+// Shown and adjustable in the preferences (Lab::set_limits).
+struct LabLimits {
+    int max_processes = 64; // live lab processes (a fork in a loop)
+    // RAM one request may take at once (MAP_POPULATE, MAP_LOCKED, mlock, MADV_POPULATE_*,
+    // memset, write_pages, read_pages): at most this share of MemAvailable, read at that moment
+    // (so the memory already taken counts). A lazy mmap without them is never refused.
+    double ram_share = 0.5;
+    // Mappings per lab process; never more than half of vm.max_map_count either.
+    int64_t max_mappings = 10000;
+    uint64_t max_file_bytes = uint64_t{4} << 30; // a lab file may grow to this (ftruncate, write)
+    double disk_share = 0.5; // one growth of a file: at most this share of the free disk space
+};
+
 struct LabOptions {
     std::string subject_path; // the mmaplab-subject executable; empty: next to /proc/self/exe
     std::string lab_dir;      // empty: a new private directory (0700) under $TMPDIR or /tmp
-    int max_processes = 64;   // refuse spawn/fork beyond this many live lab processes
+    LabLimits limits;
+    // Lab processes may open files outside the lab directory only with O_RDONLY, and unlink or
+    // shm_open/shm_unlink only what is theirs, unless this is set (`mmaplab run
+    // --allow-writes-outside-lab`, or the window after an explicit confirmation). /proc, /sys
+    // and /dev are never written, whatever this says.
+    bool allow_outside_writes = false;
 };
 
 struct LabProcess {
     int pid = 0;
-    int parent = 0;       // lab parent (forked from), 0 for a root
+    int parent = 0; // lab parent (forked from), 0 for a root
     std::string name;
     bool alive = true;
-    int wait_status = 0;  // valid when !alive (raw waitpid status)
+    int wait_status = 0; // valid when !alive (raw waitpid status)
     bool crash_mode = false;
 };
 
@@ -31,9 +51,10 @@ struct LabProcess {
 struct Outcome {
     bool delivered = false; // the process answered
     Reply reply;
-    bool died = false;      // the process died while serving it (wait_status then valid)
+    bool died = false; // the process died while serving it (wait_status then valid)
     int wait_status = 0;
-    std::string error;      // transport or lab error in plain words (unknown pid, limit, ...)
+    std::string error;    // transport or lab error in plain words (unknown pid, limit, ...)
+    bool refused = false; // a limit or the file policy stopped it before the process saw it
 };
 
 class Lab {
@@ -64,6 +85,13 @@ public:
     // Why the Lab could not start (no lab dir, no janitor); empty when it is ready.
     std::string init_error() const;
 
+    // The limits and the outside-writes permission can change at any time (preferences, a
+    // confirmation dialog); they apply from the next request on.
+    LabLimits limits() const;
+    void set_limits(const LabLimits& l);
+    bool allow_outside_writes() const;
+    void set_allow_outside_writes(bool allow);
+
 private:
     struct Proc;
     Proc* find(int pid);
@@ -73,6 +101,8 @@ private:
     void on_death(Proc& p, int status);
     void cleanup();
     void make_dir();
+    void check_dir();
+    void await_reply(Proc& p);
     void start_janitor();
     void tell_janitor(char what, const std::string& arg); // with mu_ held
     Outcome transact(Proc& p, const Request& req, int pass_fd);
@@ -80,9 +110,13 @@ private:
     void wait_exit(int pid, int max_ms);
     Proc* add_process(int pid, int parent, const std::string& name, int fd, bool crash);
     void after_request();
+    std::string refusal(Proc& p, const Request& req);
+    std::string file_refusal(Proc& p, const Request& req, const LabOptions& o);
+    void count_mappings(Proc& p, const Request& req, const Outcome& out);
 
     LabOptions opts_;
     std::string dir_;
+    std::string real_dir_; // dir_ with symbolic links resolved: what "inside the lab" means
     std::string subject_;
     mutable std::mutex mu_;
     std::vector<Proc*> procs_;
@@ -94,6 +128,7 @@ private:
     bool owns_dir_ = false;                  // the Lab created dir_ and removes it
     std::vector<std::string> files_created_; // only when dir_ was given and already existed
     std::string init_error_;
+    int64_t max_map_count_ = 65530; // vm.max_map_count when the Lab started
 };
 
 } // namespace mml

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,6 +69,8 @@ int start(const std::vector<std::string>& argv, int channel, const std::string& 
         posix_spawn_file_actions_adddup2(&s.actions, channel, kChannelFd);
     }
     posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&s.actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&s.actions, 2, "/dev/null", O_WRONLY, 0);
     if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&s.actions, cwd.c_str());
     std::vector<char*> args;
     for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -116,6 +119,11 @@ int send_message(int fd, const std::vector<uint8_t>& msg, int pass_fd) {
         if (sendmsg(fd, &m, MSG_NOSIGNAL) >= 0) return 0;
         if (errno != EINTR) return errno;
     }
+}
+
+int wait_readable(int fd, int ms) {
+    pollfd p{fd, POLLIN, 0};
+    return poll(&p, 1, ms) > 0 ? 1 : 0;
 }
 
 long receive_message(int fd, uint8_t* buf, size_t cap) {

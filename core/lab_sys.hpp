@@ -9,7 +9,8 @@
 
 namespace mml::labsys {
 
-// Starts `argv[0]` with `channel` as fd 3 (kChannelFd), /dev/null as stdin, a clean signal
+// Starts `argv[0]` with `channel` as fd 3 (kChannelFd), /dev/null as stdin, stdout and stderr
+// (a lab process must not write or truncate what the app's output goes to), a clean signal
 // mask and default dispositions, in directory `cwd` (empty: inherit); with `own_group` in a
 // new process group (so a terminal's Ctrl-C meant for the app does not reach it). Returns
 // the pid, or -errno.
@@ -24,6 +25,8 @@ size_t max_message(int fd);
 
 // Sends one message, passing `pass_fd` with SCM_RIGHTS when >= 0. Returns 0 or an errno.
 int send_message(int fd, const std::vector<uint8_t>& msg, int pass_fd);
+// Waits up to `ms` for `fd` to be readable (or closed). 1 when it is, 0 on timeout or a signal.
+int wait_readable(int fd, int ms);
 // Receives one message into buf (cap bytes). Returns bytes (> 0), 0 when the peer closed,
 // or -errno.
 long receive_message(int fd, uint8_t* buf, size_t cap);

@@ -145,7 +145,7 @@ TEST(LabFork, ShmUnlinkedByTheStudentIsForgotten) {
 
 TEST(LabFork, ProcessLimitIsAClearError) {
     mml::LabOptions o = options();
-    o.max_processes = 2;
+    o.limits.max_processes = 2;
     mml::Lab lab(o);
     int a = lab.spawn("a");
     ASSERT_GT(a, 0);

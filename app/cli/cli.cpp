@@ -3,8 +3,12 @@
 #include "cli/cli.hpp"
 #include "cli/commands.hpp"
 #include "cli/lesson_commands.hpp"
+#include "lab_stop.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cstring>
+#include <fmt/core.h>
+#include <functional>
 
 namespace mml::cli {
 
@@ -18,6 +22,21 @@ void add_gui_options(CLI::App& app, GuiOptions& gui) {
                    "Save the window as PNG to FILE once the script has run, then quit");
     app.add_option("--bench-frames", gui.bench_frames,
                    "Print frame-time figures over N frames, then quit");
+}
+
+// Runs a command that drives lab processes: SIGHUP/SIGINT/SIGTERM stop it in order (lab
+// processes killed and reaped, lab files and shm objects removed by ~Lab), then mmaplab dies
+// of that signal so the shell sees why.
+int with_orderly_stop(const std::function<int()>& command) {
+    stop::install();
+    int rc = command();
+    if (int sig = stop::signal_received(); sig != 0) {
+        fmt::print(stderr, "mmaplab: stopped by {}; lab processes ended, lab files removed\n",
+                   sigabbrev_np(sig) != nullptr ? std::string("SIG") + sigabbrev_np(sig)
+                                                : std::to_string(sig));
+        stop::reraise();
+    }
+    return rc;
 }
 
 } // namespace
@@ -38,6 +57,10 @@ std::optional<int> dispatch(int argc, char** argv, GuiOptions& gui) {
     run->add_option("script", ra.script, "File of statements")->required();
     run->add_flag("--json", ra.json, "Print the final snapshot of every lab process as JSON");
     run->add_flag("--pages", ra.pages, "With --json: add the state of every page");
+    run->add_flag("--allow-writes-outside-lab", ra.allow_outside_writes,
+                  "Let the script open files outside the lab directory for writing (and "
+                  "unlink them, and write shm objects it did not create); /proc, /sys and "
+                  "/dev stay read-only");
 
     auto* lesson = app.add_subcommand("lesson", "Built-in lessons: list, check, open");
     lesson->require_subcommand(1);
@@ -54,9 +77,9 @@ std::optional<int> dispatch(int argc, char** argv, GuiOptions& gui) {
         return app.exit(e);
     }
     if (inspect->parsed()) return cmd_inspect(ia);
-    if (run->parsed()) return cmd_run(ra);
+    if (run->parsed()) return with_orderly_stop([&] { return cmd_run(ra); });
     if (lesson->got_subcommand("list")) return cmd_lesson_list();
-    if (check->parsed()) return cmd_lesson_check(check_name);
+    if (check->parsed()) return with_orderly_stop([&] { return cmd_lesson_check(check_name); });
     return std::nullopt;
 }
 

@@ -36,7 +36,9 @@ nlohmann::json process_entry(const LabProcess& lp, bool pages) {
 } // namespace
 
 int cmd_run(const RunArgs& a) {
-    Lab lab;
+    LabOptions opts;
+    opts.allow_outside_writes = a.allow_outside_writes;
+    Lab lab(opts);
     script::Interpreter interp(lab);
     std::string err;
     if (interp.start(&err) == 0) {

@@ -16,6 +16,7 @@ struct RunArgs {
     std::string script;
     bool json = false;
     bool pages = false;
+    bool allow_outside_writes = false; // --allow-writes-outside-lab
 };
 int cmd_run(const RunArgs& a);
 

@@ -1,8 +1,10 @@
 // The interpreter's function calls: each known function becomes one Lab request (Open, Mmap,
 // Fill, TouchRead, ...) in the statement's lab process; fork and kill go through the Lab.
+#include "../lab_stop.hpp"
 #include "constants.hpp"
 #include "eval.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -199,6 +201,8 @@ bool Evaluator::call_process(Fn fn, const std::vector<Val>& a, Val& out) {
     case Fn::Getpid:
         out.v = pid_;
         return true;
+    case Fn::Sleep:
+        return do_sleep(a[0], out);
     case Fn::Sysconf: {
         int64_t sc = 0;
         if (!constant_value("_SC_PAGESIZE", sc) || a[0].v != sc)
@@ -225,6 +229,23 @@ bool Evaluator::do_fork(Val& out) {
     r_.err = o.reply.err;
     out.v = o.reply.ret;
     if (!o.error.empty() && o.reply.ret <= 0) return fail(o.error);
+    return true;
+}
+
+// sleep(seconds) runs in mmaplab, not in the lab process (which is idle between requests
+// anyway); it ends early when mmaplab is asked to stop, returning the seconds left, like C.
+bool Evaluator::do_sleep(const Val& seconds, Val& out) {
+    constexpr int64_t kMaxSleep = 3600;
+    if (seconds.v < 0 || seconds.v > kMaxSleep)
+        return fail(fmt::format("sleep({}): give 0 to {} seconds", seconds.v, kMaxSleep));
+    r_.ran = true;
+    using clock = std::chrono::steady_clock;
+    const auto end = clock::now() + std::chrono::seconds(seconds.v);
+    while (clock::now() < end && stop::signal_received() == 0)
+        std::this_thread::sleep_for(
+            std::min<clock::duration>(end - clock::now(), std::chrono::milliseconds(20)));
+    const auto left = std::chrono::ceil<std::chrono::seconds>(end - clock::now()).count();
+    out.v = std::max<int64_t>(0, left);
     return true;
 }
 

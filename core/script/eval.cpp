@@ -62,7 +62,7 @@ bool Evaluator::eval(const Expr& e, Val& out) {
     out = Val{};
     switch (e.kind) {
     case ExprKind::Int:
-        out.type = literal_type(e.value);
+        out.type = literal_type(e.value, e.text);
         out.v = e.value;
         return true;
     case ExprKind::Char:

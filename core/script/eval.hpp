@@ -58,6 +58,7 @@ private:
     bool simple(Op op, const std::vector<Val>& a, Val& out);
     bool do_fork(Val& out);
     bool do_kill(const std::vector<Val>& a, Val& out);
+    bool do_sleep(const Val& seconds, Val& out);
 };
 
 } // namespace mml::script

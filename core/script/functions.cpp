@@ -38,6 +38,7 @@ constexpr FnInfo kFunctions[] = {
     {"let_crash", Fn::LetCrash, 1, 1, 0, "int", false, "let_crash(1): mmaplab helper, SIGSEGV/SIGBUS kill the process; let_crash(0) catches them"},
     {"getpid", Fn::Getpid, 0, 0, 0, "pid_t", true, "getpid() the pid of the process running the statement"},
     {"sysconf", Fn::Sysconf, 1, 1, 0, "long", true, "sysconf(_SC_PAGESIZE)"},
+    {"sleep", Fn::Sleep, 1, 1, 0, "unsigned int", true, "sleep(seconds) waits; the lab processes stay idle meanwhile"},
 };
 // clang-format on
 

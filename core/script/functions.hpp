@@ -34,6 +34,7 @@ enum class Fn {
     LetCrash,
     Getpid,
     Sysconf,
+    Sleep,
 };
 
 struct FnInfo {

@@ -2,6 +2,9 @@
 // statement then prints one aligned line, and every process that ends prints one more.
 #include "runner.hpp"
 
+#include "../abi.hpp"
+#include "../lab_stop.hpp"
+
 #include <algorithm>
 #include <fmt/core.h>
 #include <fstream>
@@ -60,6 +63,11 @@ int run_script_text(std::string_view text, const std::string& file, Interpreter&
     width = std::min(width, kMaxStatementColumn);
     Lab& lab = interp.lab();
     for (const Stmt& s : prog.stmts) {
+        if (int sig = stop::signal_received(); sig != 0) {
+            err << fmt::format("{}:{}: stopped by {} before this statement\n", file, s.pos.line,
+                               abi::signal_name(sig));
+            return 1;
+        }
         StepResult r = interp.run(s);
         std::string who = r.pid > 0 ? process_label(lab, r.pid) : "[-]";
         out << fmt::format("{:<{}} {:<{}}  {}\n", who, kProcessColumn, r.statement, width,
@@ -67,6 +75,7 @@ int run_script_text(std::string_view text, const std::string& file, Interpreter&
         for (int pid : r.ended)
             out << fmt::format("{:<{}} {}\n", process_label(lab, pid), kProcessColumn,
                                death_text(lab, pid));
+        out.flush(); // a watcher (tee, a test) sees each statement as it completes
         if (!r.error.empty()) {
             Diagnostic e{file, s.pos.line, s.pos.col, r.error};
             err << e.str() << '\n';

@@ -20,8 +20,9 @@ inline std::string with_article(std::string_view t) {
     return std::string(vowel ? "an " : "a ") + std::string(t);
 }
 
-// An integer literal is an int when it fits, else a long (as in C).
-inline std::string literal_type(int64_t v) {
+// An integer literal is an int when it fits and has no L suffix, else a long (as in C).
+inline std::string literal_type(int64_t v, std::string_view suffix = {}) {
+    if (suffix.find('L') != std::string_view::npos) return "long";
     return v >= 0 && v <= INT32_MAX ? "int" : "long";
 }
 
