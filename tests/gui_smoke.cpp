@@ -27,7 +27,8 @@ const char* const kCowScript =
     "pid_t child = fork();\n"
     "@child: p[3 * 4096] = 'B';\n";
 
-// A private X server (1920x1080, no TCP, no auth) for the whole test binary.
+// A private X server (1920x1080, no TCP, no auth, no reset between clients) for the whole test
+// binary; it reports its display number on a pipe (-displayfd), kept open while it runs.
 class XvfbEnv : public ::testing::Environment {
 public:
     void SetUp() override {
@@ -38,7 +39,7 @@ public:
             close(fds[0]);
             const std::string fd = std::to_string(fds[1]);
             execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1920x1080x24",
-                   "-nolisten", "tcp", static_cast<char*>(nullptr));
+                   "-nolisten", "tcp", "-noreset", static_cast<char*>(nullptr));
             _exit(127);
         }
         close(fds[1]);
@@ -51,9 +52,10 @@ public:
             unsetenv("XAUTHORITY");
             ok_ = true;
         }
-        close(fds[0]);
+        pipe_ = fds[0]; // kept open: a later write by Xvfb to a closed pipe would kill it
     }
     void TearDown() override {
+        if (pipe_ >= 0) close(pipe_);
         if (pid_ > 0) {
             kill(pid_, SIGTERM);
             waitpid(pid_, nullptr, 0);
@@ -63,6 +65,7 @@ public:
 
 private:
     pid_t pid_ = -1;
+    int pipe_ = -1;
     static inline bool ok_ = false;
 };
 
