@@ -47,7 +47,9 @@ std::string Lab::refusal(Proc& p, const Request& q) {
         std::string why = guard::check_memory(use, o.limits.ram_share, guard::mem_available());
         if (!why.empty()) return why;
     }
-    const int added = guard::mappings_added(q);
+    // munmap is never refused: it is how a process at the limit gets below it again (a hole
+    // punched into a mapping still counts, as growth, after it ran).
+    const int added = q.op == Op::Munmap ? 0 : guard::mappings_added(q);
     if (added == 0) return {};
     const int64_t limit = std::min(o.limits.max_mappings, max_map_count_ / 2);
     int64_t known = 0, growth = 0;
