@@ -1,161 +1,191 @@
 // Benchmark: a full Snapshot of the reference subject against the kernel's own floor (reading
-// its smaps and the pagemap of its mapped ranges), before and after a fork; and
-// `mmaplab inspect --json` against `pmap -X` as whole processes. Prints figures; never fails.
+// its smaps and the pagemap of its mapped ranges), before and after a fork, as root and without
+// kpage reads; the Sampler's path over the forked pair, cold and warm; `mmaplab inspect --json`
+// against `pmap -X` as whole processes; the Sampler's steady CPU cost. Prints; never fails.
+#include "bench_util.hpp"
 #include "procfs.hpp"
+#include "report.hpp"
+#include "subject.hpp"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
+#include <iostream>
 #include <string>
-#include <sys/mman.h>
-#include <sys/wait.h>
+#include <sys/utsname.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
+namespace bench {
+void report_sampler(const std::string& subject_path); // sampler_bench.cpp
+}
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr size_t kSmallVmas = 2000;
-constexpr size_t kBig = size_t{1} << 30;
+using namespace bench;
+constexpr int kRounds = 7;
 
-// The reference subject: 2,000 small VMAs with alternating protections and one 1 GiB private
-// anonymous mapping with every other page written. With fork_too, it forks once more and the
-// child (every page then shared) is the subject reported through the pipe.
-[[noreturn]] void subject_main(int ready_fd, bool fork_too) {
-    const size_t ps = sysconf(_SC_PAGESIZE);
-    auto* small = static_cast<char*>(mmap(nullptr, kSmallVmas * ps, PROT_READ | PROT_WRITE,
-                                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    for (size_t i = 0; i < kSmallVmas; ++i) small[i * ps] = 1;
-    for (size_t i = 1; i < kSmallVmas; i += 2) mprotect(small + i * ps, ps, PROT_READ);
-    auto* big = static_cast<char*>(
-        mmap(nullptr, kBig, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    madvise(big, kBig, MADV_NOHUGEPAGE);
-    for (size_t off = 0; off < kBig; off += 2 * ps) big[off] = 1;
-    pid_t report = getpid();
-    if (fork_too) {
-        report = fork();
-        if (report == 0) {
-            for (;;) pause();
-        }
-    }
-    if (write(ready_fd, &report, sizeof report) != sizeof report) _exit(1);
-    for (;;) pause();
-}
-
-struct Subject {
-    pid_t pid = 0;    // the process we fork (killed at the end)
-    pid_t target = 0; // the process to observe
-};
-
-Subject start_subject(bool fork_too) {
-    int fds[2];
-    if (pipe(fds) != 0) return {};
-    Subject s;
-    s.pid = fork();
-    if (s.pid == 0) {
-        close(fds[0]);
-        subject_main(fds[1], fork_too);
-    }
-    close(fds[1]);
-    if (read(fds[0], &s.target, sizeof s.target) != sizeof s.target) s.target = 0;
-    close(fds[0]);
-    return s;
-}
-
-void stop_subject(const Subject& s) {
-    if (s.target && s.target != s.pid) kill(s.target, SIGKILL);
-    kill(s.pid, SIGKILL);
-    waitpid(s.pid, nullptr, 0);
-}
-
-template <class F> double median_ms(int runs, F&& f) {
-    std::vector<double> t;
-    for (int i = 0; i < runs; ++i) {
-        auto a = Clock::now();
-        f();
-        t.push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
-    }
-    std::sort(t.begin(), t.end());
-    return t[t.size() / 2];
-}
-
-// The floor: read() smaps whole, then pread the pagemap entries of every mapped range.
-void floor_read(pid_t pid, std::string& buf, std::vector<uint64_t>& pm) {
-    mml::procfs::read_file("/proc/" + std::to_string(pid) + "/smaps", buf);
-    std::string maps;
-    mml::procfs::read_file("/proc/" + std::to_string(pid) + "/maps", maps);
-    int fd = open(("/proc/" + std::to_string(pid) + "/pagemap").c_str(), O_RDONLY);
-    const size_t ps = sysconf(_SC_PAGESIZE);
-    for (const auto& m : mml::procfs::parse_maps(maps)) {
-        if (m.path == "[vsyscall]") continue;
-        size_t n = m.size() / ps;
+// The floor: read() smaps whole, then pread the pagemap entries of every mapped range (the
+// ranges taken from smaps' own header lines; adjacent ranges in one pread).
+void floor_read(pid_t pid, std::string& smaps, std::vector<uint64_t>& pm) {
+    const std::string base = "/proc/" + std::to_string(pid) + "/";
+    mml::procfs::read_file(base + "smaps", smaps);
+    const int fd = open((base + "pagemap").c_str(), O_RDONLY | O_CLOEXEC);
+    const uint64_t ps = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    uint64_t run_start = 0, run_end = 0;
+    auto flush = [&] {
+        const uint64_t n = (run_end - run_start) / ps;
         if (pm.size() < n) pm.resize(n);
-        if (pread(fd, pm.data(), n * 8, (m.start / ps) * 8) < 0) break;
+        if (n == 0) return;
+        const ssize_t got = pread(fd, pm.data(), n * 8, static_cast<off_t>(run_start / ps * 8));
+        (void)got;
+    };
+    for (size_t pos = 0; pos < smaps.size();) {
+        size_t nl = smaps.find('\n', pos);
+        if (nl == std::string::npos) nl = smaps.size();
+        uint64_t s = 0, e = 0;
+        char* end = nullptr;
+        const char* line = smaps.c_str() + pos;
+        s = std::strtoull(line, &end, 16);
+        if (end != line && *end == '-') {
+            e = std::strtoull(end + 1, &end, 16);
+            if (*end == ' ' && s != 0xffffffffff600000ull) { // not [vsyscall]
+                if (s != run_end) {
+                    flush();
+                    run_start = s;
+                }
+                run_end = e;
+            }
+        }
+        pos = nl + 1;
     }
+    flush();
     close(fd);
 }
 
-double run_command_ms(const std::vector<std::string>& argv) {
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    auto a = Clock::now();
-    pid_t pid = 0;
-    if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) return -1;
-    waitpid(pid, nullptr, 0);
-    posix_spawn_file_actions_destroy(&fa);
-    return std::chrono::duration<double, std::milli>(Clock::now() - a).count();
+mml::procfs::ReadOptions opts(bool kpage, bool all) {
+    mml::procfs::ReadOptions o;
+    o.kpage = kpage;
+    o.kpage_all = all;
+    return o;
 }
 
 void report_snapshot(const char* label, pid_t pid) {
     std::string buf;
     std::vector<uint64_t> pm;
-    double floor = median_ms(7, [&] { floor_read(pid, buf, pm); });
-    mml::procfs::ReadOptions opt;
     mml::Process p;
-    double snap = median_ms(7, [&] { mml::procfs::read_process(pid, opt, p); });
-    std::printf("%-28s floor %8.2f ms   snapshot %8.2f ms   ratio %.2fx  (%zu mappings)\n",
-                label, floor, snap, snap / floor, p.mappings.size());
+    const auto t =
+        interleaved(kRounds, {[&] { floor_read(pid, buf, pm); },
+                              [&] { mml::procfs::read_process(pid, opts(true, false), p); },
+                              [&] { mml::procfs::read_process(pid, opts(false, false), p); },
+                              [&] { mml::procfs::read_process(pid, opts(true, true), p); }});
+    std::printf("%-20s floor %7.2f ms | snapshot %7.2f ms %5.2fx | kpage off (non-root) %7.2f "
+                "ms %5.2fx | every frame read (old way) %7.2f ms %5.2fx\n",
+                label, t[0], t[1], t[1] / t[0], t[2], t[2] / t[0], t[3], t[3] / t[0]);
 }
 
-void report_commands(pid_t pid, const std::string& app) {
-    std::string ps = std::to_string(pid);
+// The Sampler's path over parent + child: both read, then kpage for the two together (each
+// frame once); warm = the next snapshot with nothing changed, reusing what provably did not.
+void report_pair(pid_t parent, pid_t child) {
     std::string buf;
-    double smaps = median_ms(7, [&] {
-        mml::procfs::read_file("/proc/" + ps + "/smaps", buf);
-    });
-    std::vector<double> a, b;
-    for (int i = 0; i < 7; ++i) {
-        a.push_back(run_command_ms({"pmap", "-X", ps}));
-        b.push_back(run_command_ms({app, "inspect", ps, "--json"}));
-    }
-    std::sort(a.begin(), a.end());
-    std::sort(b.begin(), b.end());
-    std::printf("read smaps %.2f ms   pmap -X %.2f ms (%.2fx)   mmaplab inspect --json %.2f ms "
-                "(%.2fx)\n",
-                smaps, a[3], a[3] / smaps, b[3], b[3] / smaps);
+    std::vector<uint64_t> pm;
+    std::vector<mml::Process> prev(2), cur(2);
+    mml::procfs::KpageStats cold_st, warm_st;
+    uint64_t slice = 0;
+    auto snap = [&](bool warm) {
+        for (int i = 0; i < 2; ++i)
+            mml::procfs::read_process(i ? child : parent, opts(false, false), cur[i]);
+        mml::Process* both[2] = {&cur[0], &cur[1]};
+        mml::procfs::KpageReuse reuse{&prev, ++slice};
+        mml::procfs::read_kpage(both, opts(true, false), warm ? &reuse : nullptr,
+                                warm ? &warm_st : &cold_st);
+        std::swap(prev, cur);
+    };
+    snap(false);
+    const auto t = interleaved(kRounds, {[&] {
+                                             floor_read(parent, buf, pm);
+                                             floor_read(child, buf, pm);
+                                         },
+                                         [&] { snap(false); }, [&] { snap(true); }});
+    std::printf("%-20s floor %7.2f ms | cold %7.2f ms %5.2fx (%zu frames read) | warm %7.2f ms "
+                "%5.2fx (%zu reused, %zu read, %zu derived)\n",
+                "parent+child", t[0], t[1], t[1] / t[0], cold_st.frames_read, t[2], t[2] / t[0],
+                warm_st.reused, warm_st.read, warm_st.derived);
+}
+
+void report_commands(pid_t pid, const std::string& app, const std::string& self) {
+    const std::string ps = std::to_string(pid);
+    std::string buf;
+    const auto t = interleaved(11, {[&] { mml::procfs::read_file("/proc/" + ps + "/smaps", buf); },
+                                    [&] {
+                                        run_command_ms({"pmap", "-X", ps});
+                                    },
+                                    [&] {
+                                        run_command_ms({app, "inspect", ps, "--json"});
+                                    },
+                                    [&] {
+                                        run_command_ms({self, "--inspect-json", ps});
+                                    },
+                                    [&] {
+                                        run_command_ms({app, "--help"});
+                                    },
+                                    [&] {
+                                        run_command_ms({self, "--noop"});
+                                    }});
+    std::printf("whole processes: read smaps %.2f ms | pmap -X %.2f ms (%.2fx smaps) | mmaplab "
+                "inspect --json %.2f ms (%.2fx smaps, %.2fx pmap)\n",
+                t[0], t[1], t[1] / t[0], t[2], t[2] / t[0], t[2] / t[1]);
+    std::printf("core-only binary doing the same inspect --json %.2f ms | start-up: mmaplab "
+                "--help %.2f ms, core-only binary doing nothing %.2f ms\n",
+                t[3], t[4], t[5]);
+}
+
+void print_machine() {
+    std::string cpu, load;
+    mml::procfs::read_file("/proc/cpuinfo", cpu);
+    const size_t at = cpu.find("model name");
+    const size_t colon = cpu.find(':', at), nl = cpu.find('\n', at);
+    mml::procfs::read_file("/proc/loadavg", load);
+    utsname u{};
+    uname(&u);
+    std::printf("machine: %u CPUs, %s, kernel %s, load average %s",
+                std::thread::hardware_concurrency(),
+                at == std::string::npos ? "?" : cpu.substr(colon + 2, nl - colon - 2).c_str(),
+                u.release, load.c_str());
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string app = argc > 1 ? argv[1] : "";
-    std::printf("mmaplab snapshot benchmark: %zu small VMAs + 1 GiB private anonymous, every "
-                "other page written (median of 7)\n",
-                kSmallVmas);
+    if (argc == 2 && std::strcmp(argv[1], "--noop") == 0) return 0;
+    if (argc == 3 && std::strcmp(argv[1], "--inspect-json") == 0) {
+        // What `mmaplab inspect PID --json` does, in a binary with no GUI library.
+        mml::Process p;
+        mml::procfs::ReadOptions o;
+        o.pages = o.kpage = false;
+        if (!mml::procfs::read_process(std::atoi(argv[2]), o, p)) return 1;
+        std::cout << mml::report::process_json(p, false).dump(2) << '\n';
+        return 0;
+    }
+    const std::string app = argc > 1 ? argv[1] : "";
+    print_machine();
+    std::printf("reference subject: 2000 small VMAs + 1 GiB private anonymous, every other page "
+                "written; medians of interleaved runs\n");
     Subject s = start_subject(false);
-    report_snapshot("before fork", s.target);
-    if (!app.empty()) report_commands(s.target, app);
+    report_snapshot("before fork", s.pid);
+    char self[4096] = {};
+    if (readlink("/proc/self/exe", self, sizeof self - 1) < 0) return 0;
+    if (!app.empty()) report_commands(s.pid, app, self);
     stop_subject(s);
     Subject f = start_subject(true);
-    report_snapshot("after fork (child)", f.target);
+    report_snapshot("after fork (child)", f.child);
+    report_snapshot("after fork (parent)", f.pid);
+    report_pair(f.pid, f.child);
     stop_subject(f);
+#ifdef MMAPLAB_SUBJECT
+    report_sampler(MMAPLAB_SUBJECT);
+#endif
+    print_machine();
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "model.hpp"
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,13 +35,41 @@ bool parse_stat(std::string_view text, uint64_t& minflt, uint64_t& majflt);
 bool read_file(const std::string& path, std::string& buf, std::string* error = nullptr);
 
 struct ReadOptions {
-    bool pages = true;      // read pagemap for every mapped page
-    bool kpage = true;      // read kpagecount/kpageflags for present pages (when allowed)
+    bool pages = true; // read pagemap for every mapped page
+    // kpagecount/kpageflags (when allowed) for the present pages that need them: see
+    // read_kpage. An exclusive anonymous page gets mapcount 1 and kflags 0 ("not read").
+    bool kpage = true;
+    bool kpage_all = false; // read them for every present page, even where the exclusive bit
+                            // already answers
     bool skip_vsyscall = true;
     // Mappings with more pages than this get no pages (a 16 GiB reservation would otherwise
     // cost 64 MiB of Page entries); their smaps fields are still read.
     uint64_t max_pages_per_mapping = uint64_t{1} << 22;
 };
+
+// Every page whose kpage data is reused is read again at least every this many snapshots.
+inline constexpr uint64_t kKpageRefreshEvery = 8;
+
+// What read_kpage may take from the previous snapshot of the same observer. Only for an
+// observer that sees every process that can map the anonymous pages of the others (the
+// Sampler and its lab processes) and only when no lab action ran since `previous`.
+struct KpageReuse {
+    const std::vector<Process>* previous = nullptr;
+    uint64_t slice = 0; // a counter that changes with every snapshot (the refresh rotation)
+};
+
+struct KpageStats {
+    size_t derived = 0;     // pages whose mapcount the exclusive bit gave (no read)
+    size_t reused = 0;      // pages whose values came from the previous snapshot
+    size_t read = 0;        // pages whose values were read
+    size_t frames_read = 0; // distinct frames read (each once)
+};
+
+// Fills Page::mapcount and Page::kflags of the present pages of `procs` (their pagemap
+// entries already read) and sets Process::kpage_known. Frames mapped by several pages or
+// processes are read once. False when the kpage files cannot be read.
+bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt,
+                const KpageReuse* reuse = nullptr, KpageStats* stats = nullptr);
 
 // Reads everything about one process into `out` (pid, mappings, status, faults, pages).
 // False with out.error set when the process cannot be read (gone, permission).

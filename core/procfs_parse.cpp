@@ -3,12 +3,14 @@
 #include "procfs.hpp"
 
 #include <charconv>
+#include <cstring>
 
 namespace mml::procfs {
 
 namespace {
 
 constexpr size_t kFieldsPerBlock = 28; // fields a 6.x kernel prints per smaps block, roughly
+constexpr size_t kBytesPerBlock = 900; // bytes of one smaps block, at least roughly
 
 // A cursor over one line that reads the fixed fields of a maps line.
 struct Scanner {
@@ -89,26 +91,35 @@ bool is_header(std::string_view line) {
     return i > j && i < line.size() && line[i] == ' ';
 }
 
-// "Name:   value" -> field; size values ("4 kB") also get kb.
+bool blank(char c) {
+    return c == ' ' || c == '\t';
+}
+
+// "Name:   value" -> field; size values ("4 kB") also get kb. Assigns into `out` in place
+// (its strings keep their buffers), no temporary.
 bool parse_field(std::string_view line, SmapsField& out) {
-    size_t colon = line.find(':');
-    if (colon == 0 || colon == std::string_view::npos) return false;
-    std::string_view name = line.substr(0, colon);
-    if (name.find(' ') != std::string_view::npos) return false;
-    std::string_view value = trim(line.substr(colon + 1));
-    out.name.assign(name);
-    out.value.assign(value);
+    const char* p = line.data();
+    const size_t n = line.size();
+    const void* c = std::memchr(p, ':', n);
+    if (c == nullptr || c == p) return false;
+    const size_t colon = static_cast<size_t>(static_cast<const char*>(c) - p);
+    if (std::memchr(p, ' ', colon) != nullptr) return false;
+    size_t vb = colon + 1, ve = n;
+    while (vb < n && blank(p[vb])) ++vb;
+    while (ve > vb && (blank(p[ve - 1]) || p[ve - 1] == '\r')) --ve;
+    out.name.assign(p, colon);
+    out.value.assign(p + vb, ve - vb);
     out.kb.reset();
-    if (value.size() > 3 && value.substr(value.size() - 3) == " kB") {
-        uint64_t n = 0;
-        const char* e = value.data() + value.size() - 3;
-        auto [p, ec] = std::from_chars(value.data(), e, n);
-        if (ec == std::errc() && p == e) out.kb = n;
+    if (ve - vb > 3 && std::memcmp(p + ve - 3, " kB", 3) == 0) {
+        uint64_t v = 0;
+        auto [q, ec] = std::from_chars(p + vb, p + ve - 3, v);
+        if (ec == std::errc() && q == p + ve - 3) out.kb = v;
     }
     return true;
 }
 
 void split_codes(std::string_view value, std::vector<std::string>& out) {
+    out.reserve(value.size() / 3 + 1);
     size_t i = 0;
     while (i < value.size()) {
         size_t b = value.find_first_not_of(' ', i);
@@ -167,34 +178,44 @@ std::vector<Mapping> parse_maps(std::string_view text, std::vector<ParseError>* 
 
 std::vector<Mapping> parse_smaps(std::string_view text, std::vector<ParseError>* errors) {
     std::vector<Mapping> out;
+    out.reserve(text.size() / kBytesPerBlock + 1);
     bool in_block = false; // the current block's header parsed; its fields go to out.back()
-    size_t block_begin = 0;
+    size_t block_begin = 0, block_end = 0;
+    auto close_block = [&] {
+        if (!out.empty()) out.back().smaps_text = text.substr(block_begin, block_end - block_begin);
+    };
     for_each_line(text, [&](std::string_view line, int number, size_t begin, size_t next) {
         if (line.empty()) return;
         if (is_header(line)) {
             Mapping m;
-            in_block = parse_maps_line(line, m);
-            if (!in_block) {
+            if (!parse_maps_line(line, m)) {
+                in_block = false;
                 add_error(errors, number, "malformed smaps header: " + std::string(line));
                 return;
             }
+            close_block();
+            in_block = true;
             m.smaps.reserve(kFieldsPerBlock);
             out.push_back(std::move(m));
             block_begin = begin;
-        } else if (!in_block) {
+            block_end = next;
+            return;
+        }
+        if (!in_block) {
             add_error(errors, number, "smaps field outside a mapping block: " + std::string(line));
             return;
-        } else {
-            SmapsField f;
-            if (!parse_field(line, f)) {
-                add_error(errors, number, "not a 'Name: value' smaps field: " + std::string(line));
-                return;
-            }
-            if (f.name == "VmFlags") split_codes(f.value, out.back().vmflags);
-            out.back().smaps.push_back(std::move(f));
         }
-        out.back().smaps_text = text.substr(block_begin, next - block_begin);
+        Mapping& m = out.back();
+        SmapsField& f = m.smaps.emplace_back();
+        if (!parse_field(line, f)) {
+            m.smaps.pop_back();
+            add_error(errors, number, "not a 'Name: value' smaps field: " + std::string(line));
+            return;
+        }
+        if (f.name == "VmFlags") split_codes(f.value, m.vmflags);
+        block_end = next;
     });
+    close_block();
     return out;
 }
 

@@ -1,5 +1,5 @@
-// Readers for /proc: one process's smaps, status, stat and pagemap, the kpagecount and
-// kpageflags of its present pages, and a probe of what this kernel and our privileges show.
+// Readers for /proc: one process's smaps, status, stat and pagemap (kpagecount and kpageflags
+// in procfs_kpage.cpp), and a probe of what this kernel and our privileges show.
 // Nothing here faults a page in or reads a page's contents.
 #include "abi.hpp"
 #include "procfs.hpp"
@@ -13,18 +13,14 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <thread>
 #include <unistd.h>
 
 namespace mml::procfs {
 
 namespace {
 
-constexpr size_t kPagemapChunk = 64 * 1024;   // entries per pread (512 KiB)
-constexpr int kCapSysAdmin = 21;              // CAP_SYS_ADMIN in <linux/capability.h>
-constexpr uint64_t kKpageGap = 8;             // PFN gap still read through in one pread
-constexpr uint64_t kKpageSpan = 64 * 1024;    // PFNs per pread at most (512 KiB)
-constexpr size_t kKpageThreadMin = 16 * 1024; // PFNs worth a second thread
+constexpr size_t kPagemapChunk = 64 * 1024; // entries per pread (512 KiB)
+constexpr int kCapSysAdmin = 21;            // CAP_SYS_ADMIN in <linux/capability.h>
 
 // An owned file descriptor.
 struct Fd {
@@ -98,85 +94,49 @@ bool effective_cap(int cap) {
     return (data[cap / 32].effective >> (cap % 32)) & 1u;
 }
 
-// Reads the pagemap entries of one mapping into m.pages; returns 0 or an errno.
-int read_pagemap(int fd, Mapping& m, uint64_t page_size, std::vector<uint64_t>& buf) {
-    const uint64_t count = m.page_count(page_size);
-    m.pages.assign(count, Page{});
+bool any_pfn(const std::vector<Mapping>& ms) {
+    for (const Mapping& m : ms)
+        for (const Page& p : m.pages)
+            if (abi::pm_pfn(p.entry) != 0) return true;
+    return false;
+}
+
+// Whether read_pages reads this mapping's pagemap entries.
+bool wants_pages(const Mapping& m, const ReadOptions& opt, uint64_t page_size) {
+    if (opt.skip_vsyscall && m.path == "[vsyscall]") return false;
+    return m.page_count(page_size) <= opt.max_pages_per_mapping;
+}
+
+// Reads the pagemap entries of maps[first, last) (adjacent ranges, so one stretch of the
+// file) in preads of up to kPagemapChunk entries; returns 0 or an errno.
+int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, std::vector<uint64_t>& buf) {
+    const uint64_t first_page = maps.front().start / page_size;
+    const uint64_t count = maps.back().end / page_size - first_page;
+    for (Mapping& m : maps) m.pages.resize(m.page_count(page_size));
     buf.resize(std::min<uint64_t>(count, kPagemapChunk));
+    size_t mi = 0;
+    uint64_t in_map = 0; // next page of maps[mi] to fill
     for (uint64_t done = 0; done < count;) {
         const uint64_t n = std::min<uint64_t>(count - done, kPagemapChunk);
-        const uint64_t off = (m.start / page_size + done) * sizeof(uint64_t);
-        ssize_t got = pread_all(fd, buf.data(), n * sizeof(uint64_t), off);
+        ssize_t got =
+            pread_all(fd, buf.data(), n * sizeof(uint64_t), (first_page + done) * sizeof(uint64_t));
         if (got < 0) return static_cast<int>(-got);
         if (static_cast<uint64_t>(got) != n * sizeof(uint64_t)) return ESRCH; // mm went away
-        for (uint64_t k = 0; k < n; ++k) m.pages[done + k].entry = buf[k];
+        for (uint64_t k = 0; k < n;) {
+            while (in_map == maps[mi].pages.size()) ++mi, in_map = 0;
+            const uint64_t take = std::min<uint64_t>(n - k, maps[mi].pages.size() - in_map);
+            Page* dst = maps[mi].pages.data() + in_map;
+            for (uint64_t t = 0; t < take; ++t) dst[t].entry = buf[k + t];
+            k += take;
+            in_map += take;
+        }
         done += n;
     }
     return 0;
 }
 
-// Reads one 8-byte value per PFN of `pfns` (sorted, unique) from a /proc/kpage* file. PFNs
-// closer than kKpageGap are read together in one pread (the few values in between are
-// cheaper to read than a system call per run).
-bool read_kpage_values(const char* path, const std::vector<uint64_t>& pfns,
-                       std::vector<uint64_t>& values, std::vector<uint64_t>& scratch) {
-    Fd f(::open(path, O_RDONLY | O_CLOEXEC));
-    if (f.fd < 0) return false;
-    values.assign(pfns.size(), 0);
-    for (size_t i = 0; i < pfns.size();) {
-        size_t j = i + 1;
-        while (j < pfns.size() && pfns[j] - pfns[j - 1] <= kKpageGap &&
-               pfns[j] - pfns[i] < kKpageSpan)
-            ++j;
-        const uint64_t span = pfns[j - 1] - pfns[i] + 1;
-        scratch.resize(span);
-        const size_t bytes = span * sizeof(uint64_t);
-        if (pread_all(f.fd, scratch.data(), bytes, pfns[i] * sizeof(uint64_t)) !=
-            static_cast<ssize_t>(bytes))
-            return false;
-        for (size_t k = i; k < j; ++k) values[k] = scratch[pfns[k] - pfns[i]];
-        i = j;
-    }
-    return true;
-}
-
-// kpagecount and kpageflags for every present page that has a PFN.
-bool read_kpage(Process& out) {
-    std::vector<uint64_t> pfns;
-    for (const Mapping& m : out.mappings)
-        for (const Page& p : m.pages)
-            if (abi::pm_pfn(p.entry) != 0) pfns.push_back(abi::pm_pfn(p.entry));
-    std::sort(pfns.begin(), pfns.end());
-    pfns.erase(std::unique(pfns.begin(), pfns.end()), pfns.end());
-    // The kernel spends most of this time per PFN; with many, read both files at once.
-    std::vector<uint64_t> counts, flags, scratch_c, scratch_f;
-    bool counts_ok = false, flags_ok = false;
-    auto read_counts = [&] {
-        counts_ok = read_kpage_values("/proc/kpagecount", pfns, counts, scratch_c);
-    };
-    if (pfns.size() >= kKpageThreadMin) {
-        std::thread t(read_counts);
-        flags_ok = read_kpage_values("/proc/kpageflags", pfns, flags, scratch_f);
-        t.join();
-    } else {
-        read_counts();
-        flags_ok = counts_ok && read_kpage_values("/proc/kpageflags", pfns, flags, scratch_f);
-    }
-    if (!counts_ok || !flags_ok) return false;
-    for (Mapping& m : out.mappings) {
-        for (Page& p : m.pages) {
-            const uint64_t pfn = abi::pm_pfn(p.entry);
-            if (pfn == 0) continue;
-            const size_t k =
-                static_cast<size_t>(std::lower_bound(pfns.begin(), pfns.end(), pfn) - pfns.begin());
-            p.mapcount = static_cast<uint32_t>(counts[k]);
-            p.kflags = flags[k];
-        }
-    }
-    return true;
-}
-
-// Pagemap entries for every mapping, then kpage* values when PFNs are visible.
+// Pagemap entries for every mapping (adjacent mappings in one stretch), then kpage* values
+// where needed when PFNs are visible.
 bool read_pages(int pid, const ReadOptions& opt, uint64_t page_size, Process& out) {
     const std::string path = fmt::format("/proc/{}/pagemap", pid);
     Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -185,18 +145,27 @@ bool read_pages(int pid, const ReadOptions& opt, uint64_t page_size, Process& ou
         return false;
     }
     std::vector<uint64_t> buf;
-    bool any_pfn = false;
-    for (Mapping& m : out.mappings) {
-        if (opt.skip_vsyscall && m.path == "[vsyscall]") continue;
-        if (m.page_count(page_size) > opt.max_pages_per_mapping) continue;
-        if (int err = read_pagemap(f.fd, m, page_size, buf); err != 0) {
+    auto& ms = out.mappings;
+    for (size_t i = 0; i < ms.size();) {
+        if (!wants_pages(ms[i], opt, page_size)) {
+            ++i;
+            continue;
+        }
+        size_t j = i + 1;
+        while (j < ms.size() && ms[j].start == ms[j - 1].end && wants_pages(ms[j], opt, page_size))
+            ++j;
+        if (int err = read_stretch(f.fd, std::span(ms).subspan(i, j - i), page_size, buf);
+            err != 0) {
             out.error = explain(pid, path, err, false);
             return false;
         }
-        for (const Page& p : m.pages) any_pfn = any_pfn || abi::pm_pfn(p.entry) != 0;
+        i = j;
     }
-    out.pfn_known = any_pfn || effective_cap(kCapSysAdmin);
-    if (out.pfn_known && opt.kpage) out.kpage_known = read_kpage(out);
+    out.pfn_known = effective_cap(kCapSysAdmin) || any_pfn(ms);
+    if (out.pfn_known && opt.kpage) {
+        Process* one = &out;
+        read_kpage(std::span(&one, 1), opt);
+    }
     return true;
 }
 

@@ -39,8 +39,9 @@ json page_json(const Process& p, const Page& pg, size_t index) {
               {"exclusive", abi::pm_exclusive(e)},
               {"soft_dirty", abi::pm_soft_dirty(e)}};
     j["pfn"] = pfn_ok ? json(abi::pm_pfn(e)) : json(nullptr);
+    // kflags 0 on a present page: not read, the exclusive bit gave mapcount 1 (procfs.hpp).
     j["mapcount"] = kpage_ok ? json(pg.mapcount) : json(nullptr);
-    j["flags"] = kpage_ok ? json(flag_names(pg.kflags)) : json(nullptr);
+    j["flags"] = kpage_ok && pg.kflags != 0 ? json(flag_names(pg.kflags)) : json(nullptr);
     return j;
 }
 
@@ -212,7 +213,10 @@ std::string describe(const Process& p, std::span<const Page> run) {
     if (abi::pm_uffd_wp(e)) d += " uffd-wp";
     if (abi::pm_guard(e)) d += " guard";
     if (present && p.pfn_known) d += "  " + pfn_text(run);
-    if (kpage) d += fmt::format("  mapcount {}  {}", first.mapcount, flags_text(run));
+    if (kpage && first.kflags == 0)
+        d += fmt::format("  mapcount {} (exclusive bit; flags not read)", first.mapcount);
+    else if (kpage)
+        d += fmt::format("  mapcount {}  {}", first.mapcount, flags_text(run));
     return d;
 }
 

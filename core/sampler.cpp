@@ -1,9 +1,12 @@
 // The Sampler: a background thread that reads every lab process through /proc after each
 // action and at a steady rate, and publishes immutable Snapshots with a bounded history.
+// An idle lab is read in full at most every idle_refresh; kpage data is shared and reused.
 #include "sampler.hpp"
 #include "contents.hpp"
 #include "procfs.hpp"
 
+#include <algorithm>
+#include <fmt/core.h>
 #include <sys/wait.h>
 
 namespace mml {
@@ -58,7 +61,10 @@ SnapshotPtr Sampler::latest() const {
 
 std::vector<SnapshotPtr> Sampler::history() const {
     std::lock_guard lock(mu_);
-    return {history_.begin(), history_.end()};
+    std::vector<SnapshotPtr> out;
+    out.reserve(history_.size());
+    for (const Kept& k : history_) out.push_back(k.full);
+    return out;
 }
 
 void Sampler::watch(int pid, uint64_t addr, uint64_t len) {
@@ -98,6 +104,8 @@ void Sampler::run() {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 // One lab process as the snapshot shows it: read from /proc when alive, labels otherwise.
 Process observe(const LabProcess& lp, const procfs::ReadOptions& opt) {
     Process p;
@@ -129,37 +137,133 @@ void read_watched(Process& p, uint64_t addr, uint64_t len) {
     p.contents = std::move(c);
 }
 
+bool ok_alive(const Process& p) {
+    return p.state == ProcState::Alive && p.error.empty();
+}
+
+// The same snapshot without pages (for the older part of the history).
+std::shared_ptr<Snapshot> without_pages(Snapshot& s) {
+    auto light = std::make_shared<Snapshot>();
+    light->seq = s.seq;
+    light->action_seq = s.action_seq;
+    light->taken = s.taken;
+    light->caps = s.caps;
+    for (Process& p : s.processes) {
+        std::vector<std::vector<Page>> pages(p.mappings.size());
+        for (size_t i = 0; i < pages.size(); ++i) pages[i].swap(p.mappings[i].pages);
+        light->processes.push_back(p);
+        for (size_t i = 0; i < pages.size(); ++i) pages[i].swap(p.mappings[i].pages);
+    }
+    return light;
+}
+
 } // namespace
+
+SamplerStats Sampler::stats() const {
+    std::lock_guard lock(mu_);
+    return stats_;
+}
+
+// The lab did nothing since `prev`: no action, the same processes, and no fault counter of
+// any live one moved (a write, a read fault, a swap-in, a copy-on-write by a sibling).
+bool Sampler::lab_idle(const Snapshot& now, const Snapshot* prev) const {
+    if (!prev || opts_.idle_refresh.count() == 0 || prev->action_seq != now.action_seq)
+        return false;
+    const std::vector<LabProcess> lps = lab_.processes();
+    if (lps.size() != prev->processes.size()) return false;
+    std::string buf;
+    for (size_t i = 0; i < lps.size(); ++i) {
+        const Process& q = prev->processes[i];
+        if (q.pid != lps[i].pid || (q.state == ProcState::Alive) != lps[i].alive) return false;
+        if (!lps[i].alive) continue;
+        uint64_t minflt = 0, majflt = 0;
+        if (!ok_alive(q) || !procfs::read_file(fmt::format("/proc/{}/stat", q.pid), buf) ||
+            !procfs::parse_stat(buf, minflt, majflt) || minflt != q.minflt || majflt != q.majflt)
+            return false;
+    }
+    return true;
+}
+
+// Every lab process into snap: read in full, or (idle lab, read recently) copied from prev;
+// then kpage data for all of them together, reusing what provably did not change.
+void Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
+    procfs::ReadOptions opt;
+    opt.pages = opts_.pages;
+    opt.kpage = false; // below, for every process at once
+    const auto now = Clock::now();
+    uint64_t full = 0, copied = 0;
+    for (const LabProcess& lp : lab_.processes()) {
+        auto at = std::find_if(full_at_.begin(), full_at_.end(),
+                               [&](const auto& e) { return e.first == lp.pid; });
+        const Process* was = idle && prev ? prev->process(lp.pid) : nullptr;
+        if (lp.alive && was && ok_alive(*was) && at != full_at_.end() &&
+            now - at->second < opts_.idle_refresh) {
+            snap.processes.push_back(*was);
+            snap.processes.back().contents.reset();
+            ++copied;
+            continue;
+        }
+        snap.processes.push_back(observe(lp, opt));
+        if (!lp.alive) continue;
+        ++full;
+        if (at == full_at_.end())
+            full_at_.emplace_back(lp.pid, now);
+        else
+            at->second = now;
+    }
+    procfs::KpageStats ks;
+    if (opts_.pages && caps_.pfn) {
+        std::vector<Process*> live;
+        for (Process& p : snap.processes)
+            if (ok_alive(p)) live.push_back(&p);
+        // Reuse only across snapshots with no action in between (see procfs_kpage.cpp).
+        procfs::KpageReuse reuse{prev ? &prev->processes : nullptr, seq_};
+        const bool same_actions = prev && prev->action_seq == snap.action_seq;
+        procfs::read_kpage(live, opt, same_actions ? &reuse : nullptr, &ks);
+    }
+    std::lock_guard lock(mu_);
+    stats_.full_reads += full;
+    stats_.idle_copies += copied;
+    stats_.last_kpage = ks;
+}
+
+void Sampler::publish(std::shared_ptr<Snapshot> snap) {
+    std::shared_ptr<Snapshot> light;
+    if (opts_.history > opts_.history_with_pages) light = without_pages(*snap);
+    std::lock_guard lock(mu_);
+    latest_ = snap;
+    history_.push_back({snap, light ? SnapshotPtr(light) : SnapshotPtr(snap)});
+    while (history_.size() > opts_.history) history_.pop_front();
+    // Older entries give their pages back (a holder of the full one keeps it alive).
+    for (size_t i = 0; i + opts_.history_with_pages < history_.size(); ++i)
+        history_[i].full = history_[i].light;
+    ++stats_.snapshots;
+}
 
 SnapshotPtr Sampler::take() {
     std::lock_guard take_lock(take_mu_);
     auto snap = std::make_shared<Snapshot>();
     // Counted before reading: every action up to action_seq is reflected in what follows.
     snap->action_seq = lab_.action_count();
-    snap->taken = std::chrono::steady_clock::now();
+    snap->taken = Clock::now();
     snap->caps = caps_;
-    procfs::ReadOptions opt;
-    opt.pages = opts_.pages;
-    opt.kpage = opts_.pages;
     Watch w;
+    SnapshotPtr prev;
     {
         std::lock_guard lock(mu_);
         w = watch_;
+        prev = latest_;
     }
     lab_.reap();
-    for (const LabProcess& lp : lab_.processes()) {
-        snap->processes.push_back(observe(lp, opt));
-        Process& p = snap->processes.back();
-        if (w.pid == p.pid && p.state == ProcState::Alive && p.error.empty())
-            read_watched(p, w.addr, w.len);
+    read_all(*snap, prev.get(), lab_idle(*snap, prev.get()));
+    for (Process& p : snap->processes)
+        if (w.pid == p.pid && ok_alive(p)) read_watched(p, w.addr, w.len);
+    {
+        std::lock_guard lock(mu_);
+        snap->seq = ++seq_;
     }
-    std::lock_guard lock(mu_);
-    snap->seq = ++seq_;
-    SnapshotPtr published = std::move(snap);
-    latest_ = published;
-    history_.push_back(published);
-    while (history_.size() > opts_.history) history_.pop_front();
-    return published;
+    publish(snap);
+    return snap;
 }
 
 } // namespace mml

@@ -4,6 +4,7 @@
 
 #include "lab.hpp"
 #include "model.hpp"
+#include "procfs.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -17,7 +18,21 @@ namespace mml {
 struct SamplerOptions {
     std::chrono::milliseconds interval{100}; // steady rate (10 Hz); 0 = only on request
     size_t history = 64;                     // snapshots kept
+    size_t history_with_pages = 2;           // the newest ones keep their pages; older ones
+                                             // keep everything else (counters, smaps)
     bool pages = true;
+    // An idle lab (no action, same processes, no fault counter moved in any of them) is read
+    // again in full only this often; in between a process is copied from the previous
+    // snapshot (see Sampler::take). 0 = always read in full.
+    std::chrono::milliseconds idle_refresh{1000};
+};
+
+// What the Sampler did, for benchmarks and tests.
+struct SamplerStats {
+    uint64_t snapshots = 0;
+    uint64_t full_reads = 0;       // processes read from /proc
+    uint64_t idle_copies = 0;      // processes copied from the previous snapshot (idle lab)
+    procfs::KpageStats last_kpage; // of the latest snapshot
 };
 
 class Sampler {
@@ -35,16 +50,25 @@ public:
     // following snapshot (present pages only; see read_contents). One range at a time.
     void watch(int pid, uint64_t addr, uint64_t len);
     void unwatch();
+    SamplerStats stats() const;
 
 private:
     void run();
     SnapshotPtr take();
+    bool lab_idle(const Snapshot& now, const Snapshot* prev) const;
+    void read_all(Snapshot& snap, const Snapshot* prev, bool idle);
+    void publish(std::shared_ptr<Snapshot> snap);
     Lab& lab_;
     SamplerOptions opts_;
     Capabilities caps_;
     mutable std::mutex mu_;
     std::condition_variable cv_;
-    std::deque<SnapshotPtr> history_;
+    struct Kept {
+        SnapshotPtr full, light; // light: the same without pages
+    };
+    std::deque<Kept> history_;
+    SamplerStats stats_;                                                         // guarded by mu_
+    std::vector<std::pair<int, std::chrono::steady_clock::time_point>> full_at_; // take_mu_
     SnapshotPtr latest_;
     std::mutex take_mu_; // one snapshot at a time (the thread and sample_now)
     struct Watch {

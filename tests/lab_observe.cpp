@@ -87,10 +87,20 @@ TEST(Observe, RootSeesTheFrame) {
     ASSERT_EQ(m->pages.size(), 4u);
     const Page& pg = m->pages[1];
     EXPECT_NE(mml::abi::pm_pfn(pg.entry), 0u);
+    // Exclusive anonymous: the exclusive bit gives mapcount 1; kpageflags are not read.
     EXPECT_EQ(pg.mapcount, 1u);
-    EXPECT_TRUE((pg.kflags >> mml::abi::kKpfAnon) & 1u)
-        << mml::abi::kpageflags_to_string(pg.kflags);
-    EXPECT_FALSE((pg.kflags >> mml::abi::kKpfZeroPage) & 1u);
+    EXPECT_EQ(pg.kflags, 0u);
+    // Asked for every frame, the same page has its flags read.
+    procfs::ReadOptions all;
+    all.kpage_all = true;
+    ASSERT_TRUE(procfs::read_process(getpid(), all, proc)) << proc.error;
+    m = find(proc, r.addr());
+    ASSERT_NE(m, nullptr);
+    const Page& full = m->pages[1];
+    EXPECT_EQ(full.mapcount, 1u);
+    EXPECT_TRUE((full.kflags >> mml::abi::kKpfAnon) & 1u)
+        << mml::abi::kpageflags_to_string(full.kflags);
+    EXPECT_FALSE((full.kflags >> mml::abi::kKpfZeroPage) & 1u);
     Capabilities caps = procfs::probe_capabilities();
     EXPECT_TRUE(caps.pfn);
     EXPECT_TRUE(caps.kpage);

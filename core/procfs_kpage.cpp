@@ -1,0 +1,327 @@
+// /proc/kpagecount and /proc/kpageflags for the present pages that need them: the pagemap's
+// exclusive bit answers "mapped once" for most pages; the rest are read once per frame, in
+// coalesced preads, or reused from the previous snapshot where that is provably the same.
+#include "abi.hpp"
+#include "procfs.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <fcntl.h>
+#include <thread>
+#include <unistd.h>
+
+namespace mml::procfs {
+
+// WHAT IS DERIVED, WHAT IS READ, WHAT IS REUSED (and why each is the kernel's truth)
+//
+// Derived: a present anonymous page whose pagemap entry has PM_MMAP_EXCLUSIVE gets mapcount 1
+//   and kflags 0 ("not read"). The kernel sets that bit exactly when the page is mapped once
+//   (fs/proc/task_mmu.c: precise page mapcount == 1 with CONFIG_PAGE_MAPCOUNT; for large
+//   folios without it, "folio not maybe-shared"), which is what kpagecount would say for a
+//   small page. Mappings that may hold huge pages (VmFlag hg, or smaps *HugePages/*PmdMapped
+//   above 0) are read in full instead: THP flags matter there, and kpagecount of a large folio
+//   can be an average.
+// Read: every other present page with a PFN (not exclusive: shared, the zero page; file and
+//   shmem pages, whose dirtiness only kpageflags tells). Each frame is read once per call even
+//   when several pages or processes map it (a bitmap of needed PFNs, no sort).
+// Reused (KpageReuse, the Sampler only): the mapcount and flags of a non-exclusive anonymous
+//   page are copied from the previous snapshot when (1) no lab action ran in between, (2) the
+//   page's pagemap entry in that process is bit-identical (same PFN, same exclusive bit), (3) no
+//   pagemap entry of any observed process changed to or from that PFN and the set of
+//   processes is the same, (4) the mapping is not KSM-mergeable (mg) nor huge-page capable.
+//   Why the mapcount is then the same: an anonymous page of a lab process can only be mapped
+//   by its fork relatives, which are all lab processes and all observed; a mapcount changes
+//   only when a page table entry changes, which (3) would have seen. Flags that change with no
+//   page table change (LRU aging, reclaim, mlock of a sibling is an action and so (1)) are
+//   bounded by re-reading a rotating slice: every page is read at least every kRefreshEvery
+//   snapshots.
+
+namespace {
+
+constexpr uint64_t kGap = 8;             // PFN gap still read through in one pread
+constexpr uint64_t kSpan = 64 * 1024;    // PFNs per pread at most (512 KiB)
+constexpr size_t kThreadMin = 16 * 1024; // frames worth reading the two files in parallel
+constexpr uint64_t kMaxBitmapBits = uint64_t{1} << 31; // 256 MiB bitmap: beyond, give up
+
+struct Fd {
+    int fd = -1;
+    explicit Fd(int f) : fd(f) {}
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+bool pread_full(int fd, void* dst, size_t len, uint64_t off) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n =
+            ::pread(fd, static_cast<char*>(dst) + done, len - done, static_cast<off_t>(off + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<size_t>(n);
+    }
+    return true;
+}
+
+// The set of PFNs to read: a bitmap over [base, base + bits) with a rank index, so each
+// page finds its frame's values in O(1) and the frames are walked in PFN order.
+class FrameSet {
+public:
+    bool init(uint64_t lo, uint64_t hi) {
+        if (hi < lo || hi - lo + 1 > kMaxBitmapBits) return false;
+        base_ = lo;
+        words_.assign((hi - lo) / 64 + 1, 0);
+        return true;
+    }
+    void add(uint64_t pfn) {
+        const uint64_t b = pfn - base_;
+        words_[b / 64] |= uint64_t{1} << (b % 64);
+    }
+    void index() {
+        rank_.resize(words_.size());
+        uint64_t r = 0;
+        for (size_t w = 0; w < words_.size(); ++w) {
+            rank_[w] = r;
+            r += static_cast<uint64_t>(std::popcount(words_[w]));
+        }
+        count_ = r;
+    }
+    size_t count() const { return count_; }
+    size_t rank(uint64_t pfn) const {
+        const uint64_t b = pfn - base_;
+        const uint64_t below = words_[b / 64] & ((uint64_t{1} << (b % 64)) - 1);
+        return rank_[b / 64] + static_cast<size_t>(std::popcount(below));
+    }
+    // Calls f(pfn) for every member in ascending order.
+    template <typename F> void each(F&& f) const {
+        for (size_t w = 0; w < words_.size(); ++w)
+            for (uint64_t bits = words_[w]; bits != 0; bits &= bits - 1)
+                f(base_ + w * 64 + static_cast<uint64_t>(std::countr_zero(bits)));
+    }
+
+private:
+    uint64_t base_ = 0;
+    size_t count_ = 0;
+    std::vector<uint64_t> words_;
+    std::vector<uint64_t> rank_;
+};
+
+// One value per member of `set`, in rank order, from a /proc/kpage* file: members closer than
+// kGap share one pread.
+bool read_values(int fd, const FrameSet& set, std::vector<uint64_t>& out) {
+    out.resize(set.count());
+    std::vector<uint64_t> scratch;
+    std::vector<uint64_t> run; // members of the current pread
+    bool ok = true;
+    auto flush = [&] {
+        if (run.empty() || !ok) return;
+        const uint64_t first = run.front(), span = run.back() - first + 1;
+        scratch.resize(span);
+        if (!pread_full(fd, scratch.data(), span * sizeof(uint64_t), first * sizeof(uint64_t))) {
+            ok = false;
+            return;
+        }
+        size_t r = set.rank(first);
+        for (uint64_t pfn : run) out[r++] = scratch[pfn - first];
+        run.clear();
+    };
+    set.each([&](uint64_t pfn) {
+        if (!run.empty() && (pfn - run.back() > kGap || pfn - run.front() >= kSpan)) flush();
+        run.push_back(pfn);
+    });
+    flush();
+    return ok;
+}
+
+// Mappings whose pages may be huge: every present page is read there.
+bool huge_capable(const Mapping& m) {
+    if (m.has_flag("hg")) return true;
+    for (const SmapsField& f : m.smaps) {
+        if (!f.kb || *f.kb == 0) continue;
+        const std::string_view n = f.name;
+        if (n == "AnonHugePages" || n == "ShmemPmdMapped" || n == "FilePmdMapped" ||
+            n == "Shared_Hugetlb" || n == "Private_Hugetlb")
+            return true;
+    }
+    return false;
+}
+
+// The previous snapshot's pages of one process, found by address.
+struct PrevPages {
+    const Process* proc = nullptr;
+    size_t mi = 0; // cursor: mappings are visited in address order
+    const Page* at(uint64_t addr, uint64_t ps) {
+        if (!proc) return nullptr;
+        const auto& ms = proc->mappings;
+        while (mi < ms.size() && ms[mi].end <= addr) ++mi;
+        if (mi == ms.size() || ms[mi].start > addr || ms[mi].pages.empty()) return nullptr;
+        return &ms[mi].pages[(addr - ms[mi].start) / ps];
+    }
+};
+
+const Process* find_pid(const std::vector<Process>& v, int pid) {
+    for (const Process& p : v)
+        if (p.pid == pid && p.state == ProcState::Alive && p.error.empty()) return &p;
+    return nullptr;
+}
+
+// Notes the PFNs of entries of `a` that `b` does not have at the same address (entries only
+// in `a` count as changed). Mappings with the same range are compared entry by entry.
+void diff_into(const Process& a, const Process& b, uint64_t ps, bool only_unmatched,
+               std::vector<uint64_t>& out) {
+    auto note = [&](uint64_t e) {
+        if (abi::pm_pfn(e) != 0) out.push_back(abi::pm_pfn(e));
+    };
+    PrevPages other{&b};
+    size_t bi = 0;
+    for (const Mapping& m : a.mappings) {
+        while (bi < b.mappings.size() && b.mappings[bi].start < m.start) ++bi;
+        const Mapping* twin = bi < b.mappings.size() && b.mappings[bi].start == m.start &&
+                                      b.mappings[bi].end == m.end &&
+                                      b.mappings[bi].pages.size() == m.pages.size()
+                                  ? &b.mappings[bi]
+                                  : nullptr;
+        if (twin && only_unmatched) continue;
+        for (size_t i = 0; i < m.pages.size(); ++i) {
+            const uint64_t e = m.pages[i].entry;
+            const Page* o = twin ? &twin->pages[i] : other.at(m.start + i * ps, ps);
+            if (o && o->entry == e) continue;
+            note(e);
+            if (o) note(o->entry);
+        }
+    }
+}
+
+// PFNs whose page table entries changed between the previous and this snapshot, in any
+// observed process. False when the sets of processes differ or a mapping went unread: then
+// nothing is reused.
+bool changed_frames(std::span<Process* const> procs, const std::vector<Process>& prev, uint64_t ps,
+                    std::vector<uint64_t>& out) {
+    size_t prev_alive = 0;
+    for (const Process& p : prev) prev_alive += p.state == ProcState::Alive && p.error.empty();
+    if (prev_alive != procs.size()) return false;
+    for (const Process* p : procs) {
+        const Process* q = find_pid(prev, p->pid);
+        if (!q || !p->error.empty()) return false;
+        for (const Mapping& m : p->mappings)
+            if (m.pages.empty() && m.path != "[vsyscall]") return false;
+        diff_into(*p, *q, ps, false, out);
+        diff_into(*q, *p, ps, true, out); // what went away (ranges p no longer has)
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return true;
+}
+
+// Whether the page at virtual page number vpn is re-read in this snapshot even when it could
+// be reused: a multiplicative hash spreads any stride evenly over the kKpageRefreshEvery slices.
+bool refresh_now(uint64_t vpn, uint64_t slice) {
+    return (vpn * 0x9E3779B97F4A7C15ull >> 40) % kKpageRefreshEvery == slice % kKpageRefreshEvery;
+}
+
+// Pass 1 over one mapping: derive what the exclusive bit answers, reuse what provably did not
+// change, and list the rest in `todo`.
+struct Pass1 {
+    const std::vector<uint64_t>* changed = nullptr;
+    uint64_t slice = 0, page_size = 4096;
+    uint64_t lo = ~uint64_t{0}, hi = 0;
+    std::vector<Page*> todo;
+    KpageStats st;
+
+    void mapping(Mapping& m, bool all, bool reusable, PrevPages& prev) {
+        Page* pg = m.pages.data();
+        const uint64_t first_vpn = m.start / page_size;
+        for (size_t i = 0; i < m.pages.size(); ++i) {
+            const uint64_t e = pg[i].entry;
+            const uint64_t pfn = abi::pm_pfn(e);
+            if (pfn == 0) continue;
+            const bool file = abi::pm_file_shared(e);
+            if (!all && !file && abi::pm_exclusive(e)) {
+                pg[i].mapcount = 1;
+                pg[i].kflags = 0;
+                ++st.derived;
+                continue;
+            }
+            if (reusable && !file && !refresh_now(first_vpn + i, slice) &&
+                reuse(pg[i], prev.at(m.start + i * page_size, page_size), pfn))
+                continue;
+            pg[i].mapcount = 0;
+            pg[i].kflags = 0;
+            todo.push_back(&pg[i]);
+            lo = std::min(lo, pfn);
+            hi = std::max(hi, pfn);
+        }
+    }
+    bool reuse(Page& pg, const Page* o, uint64_t pfn) {
+        if (!o || o->entry != pg.entry || o->kflags == 0 ||
+            std::binary_search(changed->begin(), changed->end(), pfn))
+            return false;
+        pg.mapcount = o->mapcount;
+        pg.kflags = o->kflags;
+        ++st.reused;
+        return true;
+    }
+};
+
+} // namespace
+
+bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const KpageReuse* reuse,
+                KpageStats* stats) {
+    Pass1 pass;
+    pass.page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    pass.slice = reuse ? reuse->slice : 0;
+    Fd counts(::open("/proc/kpagecount", O_RDONLY | O_CLOEXEC));
+    Fd flags(::open("/proc/kpageflags", O_RDONLY | O_CLOEXEC));
+    const bool readable = counts.fd >= 0 && flags.fd >= 0;
+    std::vector<uint64_t> changed;
+    const bool may_reuse = readable && reuse && reuse->previous &&
+                           changed_frames(procs, *reuse->previous, pass.page_size, changed);
+    pass.changed = &changed;
+    for (Process* p : procs) {
+        p->kpage_known = p->pfn_known && readable;
+        if (!p->kpage_known) continue;
+        PrevPages prev{may_reuse ? find_pid(*reuse->previous, p->pid) : nullptr};
+        for (Mapping& m : p->mappings) {
+            if (m.pages.empty()) continue;
+            const bool all = opt.kpage_all || huge_capable(m);
+            pass.mapping(m, all, may_reuse && !all && !m.has_flag("mg"), prev);
+        }
+    }
+    if (stats) *stats = pass.st;
+    if (pass.todo.empty()) return readable;
+    // The frames to read, each once, in PFN order.
+    FrameSet set;
+    bool ok = set.init(pass.lo, pass.hi);
+    if (ok) {
+        for (const Page* pg : pass.todo) set.add(abi::pm_pfn(pg->entry));
+        set.index();
+    }
+    std::vector<uint64_t> cv, fv;
+    bool cok = false, fok = false;
+    if (ok && set.count() >= kThreadMin) {
+        std::thread t([&] { cok = read_values(counts.fd, set, cv); });
+        fok = read_values(flags.fd, set, fv);
+        t.join();
+    } else if (ok) {
+        cok = read_values(counts.fd, set, cv);
+        fok = cok && read_values(flags.fd, set, fv);
+    }
+    if (!cok || !fok) {
+        for (Process* p : procs) p->kpage_known = false;
+        return false;
+    }
+    for (Page* pg : pass.todo) {
+        const size_t r = set.rank(abi::pm_pfn(pg->entry));
+        pg->mapcount = static_cast<uint32_t>(cv[r]);
+        pg->kflags = fv[r];
+    }
+    pass.st.read = pass.todo.size();
+    pass.st.frames_read = set.count();
+    if (stats) *stats = pass.st;
+    return true;
+}
+
+} // namespace mml::procfs
