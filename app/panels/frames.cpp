@@ -180,13 +180,14 @@ void FramesPanel::draw_titles(const Geom& g, float y, float x_min, float x_max, 
     const float fs = ImGui::GetFontSize();
     for (size_t k = 0; k < model.cols.size(); ++k) {
         const FrameColumn& c = model.cols[k];
-        const std::string pid = " " + std::to_string(c.pid);
+        char pid[24];
+        std::snprintf(pid, sizeof pid, " %d", c.pid);
         const float nw = ImGui::CalcTextSize(c.name.c_str()).x;
-        const float w = nw + ImGui::CalcTextSize(pid.c_str()).x;
+        const float w = nw + ImGui::CalcTextSize(pid).x;
         float x = g.col_x[k] + g.cell * 0.5f - w * 0.5f;
         x = std::clamp(x, x_min, x_max - w);
         dl->AddText(ImVec2(x, y), ImGui::GetColorU32(ImGuiCol_Text), c.name.c_str());
-        dl->AddText(ImVec2(x + nw, y), muted_text(light), pid.c_str());
+        dl->AddText(ImVec2(x + nw, y), muted_text(light), pid);
         if (ImGui::IsMouseHoveringRect(ImVec2(x, y), ImVec2(x + w, y + fs)))
             ImGui::SetTooltip("%s, pid %d%s%s", c.name.c_str(), c.pid, c.role.empty() ? "" : ": ",
                               c.role.c_str());
