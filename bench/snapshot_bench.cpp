@@ -165,7 +165,7 @@ int main(int argc, char** argv) {
         mml::procfs::ReadOptions o;
         o.pages = o.kpage = false;
         if (!mml::procfs::read_process(std::atoi(argv[2]), o, p)) return 1;
-        std::cout << mml::report::process_json(p, false).dump(2) << '\n';
+        std::cout << mml::report::process_json_text(p, false) << '\n';
         return 0;
     }
     const std::string app = argc > 1 ? argv[1] : "";

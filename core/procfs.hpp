@@ -48,7 +48,7 @@ struct ReadOptions {
 };
 
 // Every page whose kpage data is reused is read again at least every this many snapshots.
-inline constexpr uint64_t kKpageRefreshEvery = 8;
+inline constexpr uint64_t kKpageRefreshEvery = 16;
 
 // What read_kpage may take from the previous snapshot of the same observer. Only for an
 // observer that sees every process that can map the anonymous pages of the others (the

@@ -26,16 +26,17 @@ namespace mml::procfs {
 //   shmem pages, whose dirtiness only kpageflags tells). Each frame is read once per call even
 //   when several pages or processes map it (a bitmap of needed PFNs, no sort).
 // Reused (KpageReuse, the Sampler only): the mapcount and flags of a non-exclusive anonymous
-//   page are copied from the previous snapshot when (1) no lab action ran in between, (2) the
-//   page's pagemap entry in that process is bit-identical (same PFN, same exclusive bit), (3) no
+//   page are copied from the previous snapshot when (1) no lab action ran in between, (2) its
+//   mapping has the same range and the page's pagemap entry in that process is bit-identical
+//   (same PFN, same exclusive bit), (3) no
 //   pagemap entry of any observed process changed to or from that PFN and the set of
 //   processes is the same, (4) the mapping is not KSM-mergeable (mg) nor huge-page capable.
 //   Why the mapcount is then the same: an anonymous page of a lab process can only be mapped
 //   by its fork relatives, which are all lab processes and all observed; a mapcount changes
 //   only when a page table entry changes, which (3) would have seen. Flags that change with no
 //   page table change (LRU aging, reclaim, mlock of a sibling is an action and so (1)) are
-//   bounded by re-reading a rotating slice: every page is read at least every kRefreshEvery
-//   snapshots.
+//   bounded by re-reading a rotating slice: every page is read at least every
+//   kKpageRefreshEvery snapshots (1.6 s at 10 Hz).
 
 namespace {
 
@@ -153,6 +154,16 @@ bool huge_capable(const Mapping& m) {
 struct PrevPages {
     const Process* proc = nullptr;
     size_t mi = 0; // cursor: mappings are visited in address order
+    // The previous pages of a mapping with exactly m's range, or nullptr.
+    const Page* twin(const Mapping& m) {
+        if (!proc) return nullptr;
+        const auto& ms = proc->mappings;
+        while (mi < ms.size() && ms[mi].end <= m.start) ++mi;
+        if (mi == ms.size() || ms[mi].start != m.start || ms[mi].end != m.end ||
+            ms[mi].pages.size() != m.pages.size())
+            return nullptr;
+        return ms[mi].pages.data();
+    }
     const Page* at(uint64_t addr, uint64_t ps) {
         if (!proc) return nullptr;
         const auto& ms = proc->mappings;
@@ -231,7 +242,8 @@ struct Pass1 {
     std::vector<Page*> todo;
     KpageStats st;
 
-    void mapping(Mapping& m, bool all, bool reusable, PrevPages& prev) {
+    // `before`: the previous snapshot's pages of the same range (reuse allowed), or nullptr.
+    void mapping(Mapping& m, bool all, const Page* before) {
         Page* pg = m.pages.data();
         const uint64_t first_vpn = m.start / page_size;
         for (size_t i = 0; i < m.pages.size(); ++i) {
@@ -245,8 +257,8 @@ struct Pass1 {
                 ++st.derived;
                 continue;
             }
-            if (reusable && !file && !refresh_now(first_vpn + i, slice) &&
-                reuse(pg[i], prev.at(m.start + i * page_size, page_size), pfn))
+            if (before && !file && !refresh_now(first_vpn + i, slice) &&
+                reuse(pg[i], before[i], pfn))
                 continue;
             pg[i].mapcount = 0;
             pg[i].kflags = 0;
@@ -255,12 +267,12 @@ struct Pass1 {
             hi = std::max(hi, pfn);
         }
     }
-    bool reuse(Page& pg, const Page* o, uint64_t pfn) {
-        if (!o || o->entry != pg.entry || o->kflags == 0 ||
-            std::binary_search(changed->begin(), changed->end(), pfn))
+    bool reuse(Page& pg, const Page& o, uint64_t pfn) {
+        if (o.entry != pg.entry || o.kflags == 0 ||
+            (!changed->empty() && std::binary_search(changed->begin(), changed->end(), pfn)))
             return false;
-        pg.mapcount = o->mapcount;
-        pg.kflags = o->kflags;
+        pg.mapcount = o.mapcount;
+        pg.kflags = o.kflags;
         ++st.reused;
         return true;
     }
@@ -287,7 +299,8 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
         for (Mapping& m : p->mappings) {
             if (m.pages.empty()) continue;
             const bool all = opt.kpage_all || huge_capable(m);
-            pass.mapping(m, all, may_reuse && !all && !m.has_flag("mg"), prev);
+            const Page* before = prev.twin(m);
+            pass.mapping(m, all, all || m.has_flag("mg") ? nullptr : before);
         }
     }
     if (stats) *stats = pass.st;

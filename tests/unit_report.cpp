@@ -101,3 +101,14 @@ TEST(ReportTable, RowsTotalsLegendAndRuns) {
     const std::string plain = report::process_table(fixture_process(false), false);
     EXPECT_EQ(plain.find("pages 0"), std::string::npos);
 }
+
+TEST(ReportJson, DirectTextIsTheSameDocument) {
+    for (bool pfn : {false, true})
+        for (bool pages : {false, true}) {
+            Process p = fixture_process(pfn);
+            p.mappings.at(3).pages[1].kflags = 0; // derived from the exclusive bit: flags null
+            p.mappings.at(4).path = "tab\there \"quoted\" \\ \x01 ünïcode";
+            EXPECT_EQ(report::process_json_text(p, pages), report::process_json(p, pages).dump(2))
+                << "pfn " << pfn << " pages " << pages;
+        }
+}

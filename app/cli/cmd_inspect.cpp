@@ -27,7 +27,7 @@ int cmd_inspect(const InspectArgs& a) {
         fmt::print(stderr, "note: {}\n", caps.reason);
     }
     if (a.json)
-        std::cout << report::process_json(p, a.pages).dump(2) << '\n';
+        std::cout << report::process_json_text(p, a.pages) << '\n';
     else
         std::cout << report::process_table(p, a.pages);
     return 0;
