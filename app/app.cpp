@@ -25,9 +25,11 @@ namespace mml::app {
 App::App(GLFWwindow* window, const cli::GuiOptions& opts)
     : window_(window), opts_(opts), sampler_(lab_), exec_(lab_, sampler_) {
     scripted_ = !opts_.script.empty() || !opts_.screenshot.empty() || opts_.quit_after_frames > 0 ||
-                opts_.bench_frames > 0;
+                opts_.bench_frames > 0 || !opts_.export_dir.empty();
     prefs_file_ = prefs_path();
     load_prefs(prefs_file_, prefs_, &prefs_note_);
+    if (opts_.scale > 0) prefs_.scale = opts_.scale;
+    if (!opts_.theme.empty()) prefs_.light = opts_.theme != "dark";
     prefs_.scale = clamp_scale(prefs_.scale);
     ImGuiIO& io = ImGui::GetIO();
     // Window places are remembered between ordinary runs; scripted runs use the fixed layout.
@@ -41,20 +43,28 @@ App::App(GLFWwindow* window, const cli::GuiOptions& opts)
     }
     if (const char* lj = std::getenv("MMAPLAB_LAYOUT_JSON")) layout_json_ = lj;
     panels_ = all_panels();
-    for (Panel& p : panels_) p.open = panel_open(prefs_, p.name, true);
+    for (Panel& p : panels_) p.open = p.name != "lesson" && panel_open(prefs_, p.name, true);
+    load_lesson_list();
     style_.build_fonts(prefs_.scale);
     style_.apply_theme(prefs_.light, prefs_.scale);
     // The welcome also shows in a bare --screenshot (a picture of what a first run looks like).
     show_welcome_ = prefs_.show_welcome && opts_.script.empty() && opts_.quit_after_frames == 0 &&
-                    opts_.bench_frames == 0;
+                    opts_.bench_frames == 0 && opts_.lesson.empty() && opts_.export_dir.empty();
     lab_.set_observer([this] { sampler_.request(); });
     sampler_.set_paused(!prefs_.sampling);
     sampler_.start();
     exec_.start();
+    if (!opts_.lesson.empty()) open_lesson(opts_.lesson);
+    if (opts_.presenter) set_presenter(true);
+    if (export_dir_active()) export_.stage = ExportRun::Stage::Starting;
     last_frame_ = std::chrono::steady_clock::now();
 }
 
 App::~App() {
+    if (presenter_) { // presenter mode's scale and theme are not the user's preferences
+        prefs_.scale = saved_scale_;
+        prefs_.light = saved_light_;
+    }
     if (!scripted_) save_prefs_now();
     exec_.stop(); // lab processes end with the executor's thread
     sampler_.stop();
@@ -83,9 +93,17 @@ void App::prepare_frame() {
 }
 
 void App::pump_events() {
-    snap_ = sampler_.latest();
-    history_ = sampler_.history();
+    if (lesson_.active()) { // the lesson's Lab replaces the App's while it is open
+        if (std::shared_ptr<Sampler> ls = lesson_.sampler()) {
+            snap_ = ls->latest();
+            history_ = ls->history();
+        } // null while a fresh Lab is being made: keep showing the last one
+    } else {
+        snap_ = sampler_.latest();
+        history_ = sampler_.history();
+    }
     vars_ = exec_.variables();
+    if (lv_.hiding()) return; // the statements' answers wait for the prediction
     std::vector<Event> fresh = exec_.take_events();
     if (fresh.empty()) return;
     // Follow the action: select the process that acted and a mapping it just created.
@@ -134,17 +152,16 @@ void App::frame() {
             ImVec2(static_cast<float>(shot_.scale), static_cast<float>(shot_.scale));
     ImGui::NewFrame();
     layout_.clear();
+    lv_ = lesson_.view();
     pump_events();
     fix_selection();
+    follow_lesson();
     handle_keys();
+    lesson_keys();
     draw_menu();
     draw_status(status_height());
     if (snap_) {
-        Context ctx{snap_, exec_.before(), sel_, prefs_, events_, exec_};
-        ctx.history = &history_;
-        ctx.variables = &vars_;
-        ctx.mono = style_.fonts().mono;
-        ctx.layout = layout_json_.empty() ? nullptr : &layout_;
+        Context ctx = make_context();
         draw_panels(ctx);
     } else {
         draw_starting();
@@ -171,18 +188,29 @@ void App::draw_panels(Context& ctx) {
     work_area(origin, area);
     const float gap = 3.0f * prefs_.scale;
     const ImGuiCond cond = reset_layout_ ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+    const bool staged = ctx.presenter && lv_.lesson; // presenter mode, export
     for (Panel& p : panels_) {
-        if (!p.open) continue;
-        ImGui::SetNextWindowPos(
-            ImVec2(origin.x + p.slot.x * area.x + gap, origin.y + p.slot.y * area.y + gap), cond);
-        ImGui::SetNextWindowSize(ImVec2(p.slot.w * area.x - 2 * gap, p.slot.h * area.y - 2 * gap),
-                                 cond);
+        ImVec2 pos, size;
+        if (staged) {
+            if (!lesson_place(p, pos, size)) continue;
+            ImGui::SetNextWindowPos(pos, ImGuiCond_Always);
+            ImGui::SetNextWindowSize(size, ImGuiCond_Always);
+        } else {
+            if (!p.open) continue;
+            ImGui::SetNextWindowPos(
+                ImVec2(origin.x + p.slot.x * area.x + gap, origin.y + p.slot.y * area.y + gap),
+                p.name == "lesson" && lesson_fresh_ ? ImGuiCond_Always : cond);
+            ImGui::SetNextWindowSize(
+                ImVec2(p.slot.w * area.x - 2 * gap, p.slot.h * area.y - 2 * gap),
+                p.name == "lesson" && lesson_fresh_ ? ImGuiCond_Always : cond);
+        }
         const std::string title = p.title + "###" + p.name;
         const bool was_open = p.open;
         if (ImGui::Begin(title.c_str(), &p.open, p.flags)) {
             const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
             layout_.push_back({"panel." + p.name, pos.x, pos.y, pos.x + size.x, pos.y + size.y});
             p.draw(ctx);
+            hide_banner(p);
         }
         ImGui::End();
         if (was_open != p.open) {
@@ -191,6 +219,7 @@ void App::draw_panels(Context& ctx) {
         }
     }
     reset_layout_ = false;
+    lesson_fresh_ = false;
 }
 
 void App::render(int fb_w, int fb_h) {
@@ -266,9 +295,11 @@ void App::start_script() {
 // Scripted runs (tests, slides): run the script, let the last snapshot be drawn, save, quit.
 void App::drive_automation() {
     if (!script_queued_ && exec_.ready()) start_script();
+    if (export_dir_active()) drive_export();
     if (!opts_.screenshot.empty() && script_queued_ && shot_.stage == ShotRequest::Stage::None &&
         !quit_) {
-        const bool drawn = exec_.idle() && snap_ && snap_->action_seq == lab_.action_count();
+        const bool drawn = lv_.lesson ? exec_.idle() && lesson_settled()
+                                      : exec_.idle() && snap_ && snap_->action_seq == lab_.action_count();
         settle_frames_ = drawn ? settle_frames_ + 1 : 0;
         if (settle_frames_ >= 4) {
             const bool twice = opts_.screenshot.ends_with("@2x.png");

@@ -6,6 +6,8 @@
 #include "cli/cli.hpp"
 #include "executor.hpp"
 #include "lab.hpp"
+#include "lesson_export.hpp"
+#include "lesson_session.hpp"
 #include "panels/registry.hpp"
 #include "sampler.hpp"
 #include "screenshot.hpp"
@@ -54,12 +56,38 @@ private:
     void finish_capture(bool ok, const std::string& path, const std::string& err);
     void write_layout_json();
     void record_frame_time();
+    // Guided mode, presenter mode and export (app_lesson.cpp, app_export.cpp).
+    void load_lesson_list();
+    void open_lesson(const std::string& path);
+    void draw_lessons_menu();
+    void set_presenter(bool on);
+    void lesson_keys();
+    void follow_lesson();
+    void select_range(const lesson::SelectionResult& s);
+    bool lesson_place(const Panel& p, ImVec2& pos, ImVec2& size) const;
+    void hide_banner(const Panel& p) const;
+    Context make_context();
+    bool lesson_settled() const;
+    void drive_export();
+    void export_shot();
+    void finish_export();
+    bool export_dir_active() const { return !opts_.export_dir.empty(); }
 
     GLFWwindow* window_;
     cli::GuiOptions opts_;
     Lab lab_;
     Sampler sampler_;
     Executor exec_;
+    LessonSession lesson_{exec_};
+    LessonView lv_;                    // the lesson's state this frame
+    uint64_t lv_applied_ = 0;          // version of lv_ whose panels/selection were applied
+    std::vector<std::string> lesson_panels_; // panels the shown step asks for
+    std::vector<std::pair<std::string, std::string>> lesson_list_; // path, menu label
+    bool presenter_ = false;
+    bool lesson_fresh_ = false;        // just opened: put the Lesson panel in its place
+    float saved_scale_ = 0;            // before presenter mode
+    bool saved_light_ = false;
+    ExportRun export_;
     Prefs prefs_;
     Style style_;
     Selection sel_;

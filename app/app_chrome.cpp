@@ -74,8 +74,10 @@ void App::draw_menu() {
             save_prefs_now();
         }
         if (ImGui::MenuItem("Reset layout")) reset_layout_ = true;
+        if (ImGui::MenuItem("Presenter mode", "F5", presenter_)) set_presenter(!presenter_);
         ImGui::EndMenu();
     }
+    draw_lessons_menu();
     if (ImGui::BeginMenu("Help")) {
         if (ImGui::MenuItem("Welcome: what to try first")) show_welcome_ = true;
         ImGui::EndMenu();
@@ -123,7 +125,7 @@ void App::draw_status(float height) {
         ImGui::TextDisabled("Starting the first lab process\u2026");
     }
     const std::string& msg = !status_msg_.empty() ? status_msg_ : prefs_note_;
-    if (!msg.empty()) {
+    if (!msg.empty() && !export_dir_active()) { // not in the exported pictures
         const float w = ImGui::CalcTextSize(msg.c_str()).x;
         ImGui::SameLine(std::max(ImGui::GetCursorPosX(),
                                  ImGui::GetWindowWidth() - w - ImGui::GetStyle().WindowPadding.x));

@@ -14,6 +14,9 @@ struct ImFont;
 
 namespace mml::app {
 
+class LessonSession;
+struct LessonView;
+
 // Saved between runs (preferences file).
 struct Prefs {
     float scale = 1.25f;      // UI scale (Ctrl+ / Ctrl-)
@@ -95,6 +98,12 @@ struct Context {
     const std::vector<Variable>* variables = nullptr;  // action-language variables
     ImFont* mono = nullptr;                            // JetBrains Mono (hex, code, /proc)
     std::vector<LayoutRect>* layout = nullptr; // non-null when tests asked for rectangles
+    ImFont* bold = nullptr;                    // Inter SemiBold (headings)
+    ImFont* title = nullptr;                   // Inter SemiBold, large
+    LessonSession* lesson = nullptr;           // the open lesson's controls (Lesson panel)
+    const LessonView* lesson_view = nullptr;   // its state this frame (null: none open)
+    bool presenter = false;                    // presenter mode: big controls
+    bool capture = false;                      // exporting: no controls in the picture
 };
 
 } // namespace mml::app

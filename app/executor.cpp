@@ -8,7 +8,8 @@
 
 namespace mml::app {
 
-Executor::Executor(Lab& lab, Sampler& sampler) : lab_(lab), sampler_(sampler) {
+Executor::Executor(Lab& lab, Sampler& sampler)
+    : own_lab_(lab), own_sampler_(sampler), lab_(&lab), sampler_(&sampler) {
 }
 
 Executor::~Executor() {
@@ -32,7 +33,7 @@ void Executor::stop() {
 void Executor::submit(const std::string& statement, int pid) {
     {
         std::lock_guard lk(mu_);
-        queue_.push_back(Job{Job::Kind::Text, statement, "", pid});
+        queue_.push_back(Job{Job::Kind::Text, statement, "", pid, {}});
     }
     cv_.notify_all();
 }
@@ -40,9 +41,37 @@ void Executor::submit(const std::string& statement, int pid) {
 void Executor::spawn(const std::string& name) {
     {
         std::lock_guard lk(mu_);
-        queue_.push_back(Job{Job::Kind::Spawn, name, "", 0});
+        queue_.push_back(Job{Job::Kind::Spawn, name, "", 0, {}});
     }
     cv_.notify_all();
+}
+
+void Executor::post(std::function<void()> task) {
+    {
+        std::lock_guard lk(mu_);
+        Job j;
+        j.kind = Job::Kind::Task;
+        j.task = std::move(task);
+        queue_.push_back(std::move(j));
+    }
+    cv_.notify_all();
+}
+
+void Executor::retarget(Lab* lab, Sampler* sampler, script::Interpreter* interp) {
+    const bool own = !lab || !sampler || !interp;
+    lab_ = own ? &own_lab_ : lab;
+    sampler_ = own ? &own_sampler_ : sampler;
+    interp_ = own ? own_interp_.get() : interp;
+    std::vector<Variable> vars;
+    if (interp_)
+        for (const auto& [name, v] : interp_->variables()) vars.push_back({name, v.type, v.v});
+    std::lock_guard lk(mu_);
+    vars_ = std::move(vars);
+    before_ = nullptr;
+}
+
+void Executor::record(const script::StepResult& r, SnapshotPtr before, SnapshotPtr after) {
+    publish(make_event(r), std::move(before), std::move(after));
 }
 
 bool Executor::submit_script(const std::string& text, const std::string& file, std::string* error) {
@@ -54,7 +83,7 @@ bool Executor::submit_script(const std::string& text, const std::string& file, s
     }
     std::lock_guard lk(mu_);
     for (const script::Stmt& s : prog.stmts)
-        queue_.push_back(Job{Job::Kind::Text, script::print(s), file, -1});
+        queue_.push_back(Job{Job::Kind::Text, script::print(s), file, -1, {}});
     cv_.notify_all();
     return true;
 }
@@ -107,10 +136,11 @@ uint64_t Executor::completed() const {
 }
 
 void Executor::run() {
-    interp_ = std::make_unique<script::Interpreter>(lab_);
+    own_interp_ = std::make_unique<script::Interpreter>(own_lab_);
+    interp_ = own_interp_.get();
     std::string err;
     const int pid = interp_->start(&err);
-    sampler_.sample_now();
+    sampler_->sample_now();
     {
         std::lock_guard lk(mu_);
         main_pid_ = pid;
@@ -132,11 +162,15 @@ void Executor::run() {
         running_ = false;
         ++completed_;
     }
-    interp_.reset();
+    retarget(nullptr, nullptr, nullptr);
+    interp_ = nullptr;
+    own_interp_.reset();
 }
 
 void Executor::run_job(const Job& job) {
-    if (job.kind == Job::Kind::Spawn)
+    if (job.kind == Job::Kind::Task)
+        job.task();
+    else if (job.kind == Job::Kind::Spawn)
         run_spawn(job.text);
     else
         run_text(job);
@@ -150,14 +184,14 @@ void Executor::run_text(const Job& job) {
         return;
     }
     int pid = job.pid == 0 ? selected_.load() : job.pid;
-    if (pid > 0 && !lab_.alive(pid)) pid = 0;
+    if (pid > 0 && !lab_->alive(pid)) pid = 0;
     for (const script::Stmt& s : prog.stmts) run_stmt(s, pid);
 }
 
 SnapshotPtr Executor::fresh_snapshot() {
-    SnapshotPtr s = sampler_.latest();
-    if (s && s->action_seq == lab_.action_count()) return s;
-    return sampler_.sample_now();
+    SnapshotPtr s = sampler_->latest();
+    if (s && s->action_seq == lab_->action_count()) return s;
+    return sampler_->sample_now();
 }
 
 void Executor::run_stmt(const script::Stmt& s, int pid) {
@@ -165,22 +199,27 @@ void Executor::run_stmt(const script::Stmt& s, int pid) {
     const int saved = interp_->default_pid();
     if (pid > 0) interp_->set_default_pid(pid);
     const script::StepResult r = interp_->run(s);
-    if (pid > 0 && lab_.alive(saved)) interp_->set_default_pid(saved);
+    if (pid > 0 && lab_->alive(saved)) interp_->set_default_pid(saved);
+    Event e = make_event(r);
+    if (e.statement.empty()) e.statement = script::print(s);
+    publish(std::move(e), std::move(before));
+}
 
+Event Executor::make_event(const script::StepResult& r) {
     Event e;
     e.pid = r.pid;
     e.process = r.process;
-    e.statement = r.statement.empty() ? script::print(s) : r.statement;
+    e.statement = r.statement;
     e.result = r.result_text();
     e.is_signal = r.fault.sig != 0 || (r.died && WIFSIGNALED(r.wait_status));
     e.is_error = e.is_signal || r.err != 0 || r.died || !r.error.empty();
-    publish(std::move(e), std::move(before));
+    return e;
 }
 
 void Executor::run_spawn(const std::string& name) {
     SnapshotPtr before = fresh_snapshot();
     std::string err;
-    const int pid = lab_.spawn(name, &err);
+    const int pid = lab_->spawn(name, &err);
     Event e;
     e.pid = pid;
     e.process = name;
@@ -199,8 +238,8 @@ void Executor::error_event(const std::string& statement, const std::string& mess
 }
 
 // Takes the snapshot after the action, fills the fault deltas, and hands the event over.
-void Executor::publish(Event e, SnapshotPtr before) {
-    SnapshotPtr after = before ? sampler_.sample_now() : sampler_.latest();
+void Executor::publish(Event e, SnapshotPtr before, SnapshotPtr after) {
+    if (!after) after = before ? sampler_->sample_now() : sampler_->latest();
     if (before && after && e.pid) {
         const Process* b = before->process(e.pid);
         const Process* a = after->process(e.pid);

@@ -41,7 +41,11 @@ int main(int argc, char** argv) {
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
     glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
     int width = 1920, height = 1080;
-    if (const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor())) {
+    if (gui.width > 0 && gui.height > 0) { // export: exactly this size
+        width = gui.width;
+        height = gui.height;
+        glfwWindowHint(GLFW_RESIZABLE, GLFW_FALSE);
+    } else if (const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor())) {
         width = mode->width < width ? mode->width : width;
         height = mode->height < height ? mode->height : height;
     }
@@ -51,7 +55,9 @@ int main(int argc, char** argv) {
         return 1;
     }
     glfwMakeContextCurrent(window);
-    glfwSwapInterval(gui.bench_frames > 0 || !gui.screenshot.empty() ? 0 : 1);
+    glfwSwapInterval(gui.bench_frames > 0 || !gui.screenshot.empty() || !gui.export_dir.empty()
+                         ? 0
+                         : 1);
     if (!gladLoadGL(glfwGetProcAddress)) {
         std::fprintf(stderr, "mmaplab: OpenGL 3.3 is not available\n");
         return 1;

@@ -4,6 +4,7 @@
 #include "cli/commands.hpp"
 #include "cli/lesson_commands.hpp"
 #include "lab_stop.hpp"
+#include "lesson/lesson.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstring>
@@ -22,6 +23,8 @@ void add_gui_options(CLI::App& app, GuiOptions& gui) {
                    "Save the window as PNG to FILE once the script has run, then quit");
     app.add_option("--bench-frames", gui.bench_frames,
                    "Print frame-time figures over N frames, then quit");
+    app.add_flag("--presenter", gui.presenter,
+                 "Presenter mode: large text, light theme, only the lesson's panels");
 }
 
 // Runs a command that drives lab processes: SIGHUP/SIGINT/SIGTERM stop it in order (lab
@@ -70,6 +73,19 @@ std::optional<int> dispatch(int argc, char** argv, GuiOptions& gui) {
     check->add_option("name", check_name, "A lesson name, number or file, or 'all'");
     auto* open = lesson->add_subcommand("open", "Open a lesson in the window");
     open->add_option("name", gui.lesson, "A lesson name, number or file")->required();
+    lesson->fallthrough(); // `lesson open 01 --presenter --screenshot x.png`
+    open->fallthrough();
+
+    ExportArgs ea;
+    auto* exp = app.add_subcommand(
+        "export", "Render every step of a lesson to PNG with a Markdown and an HTML handout");
+    exp->add_option("lesson", ea.lesson, "A lesson name, number or file")->required();
+    exp->add_option("--out", ea.out, "Output directory (created if needed)")->required();
+    exp->add_option("--theme", ea.theme, "light (default, for print) or dark")
+        ->check(CLI::IsMember({"light", "dark"}));
+    exp->add_option("--scale", ea.scale, "UI scale of the pictures (default 1.5)")
+        ->check(CLI::Range(0.75f, 2.5f));
+    exp->add_option("--size", ea.size, "Picture size WxH (default 1920x1080)");
 
     try {
         app.parse(argc, argv);
@@ -80,6 +96,16 @@ std::optional<int> dispatch(int argc, char** argv, GuiOptions& gui) {
     if (run->parsed()) return with_orderly_stop([&] { return cmd_run(ra); });
     if (lesson->got_subcommand("list")) return cmd_lesson_list();
     if (check->parsed()) return with_orderly_stop([&] { return cmd_lesson_check(check_name); });
+    if (exp->parsed()) return cmd_export(ea, gui, argv);
+    if (open->parsed()) {
+        const std::string file = lesson::find_lesson(lesson::lessons_dir(), gui.lesson);
+        if (file.empty()) {
+            fmt::print(stderr, "mmaplab: no lesson '{}' (mmaplab lesson list shows them)\n",
+                       gui.lesson);
+            return 2;
+        }
+        gui.lesson = file;
+    }
     return std::nullopt;
 }
 

@@ -1,6 +1,10 @@
-// The lesson commands of the command line: `mmaplab lesson list` and `mmaplab lesson check`.
+// The lesson commands of the command line: `mmaplab lesson list`, `mmaplab lesson check` and
+// `mmaplab export`.
 #pragma once
 
+#include "cli/cli.hpp"
+
+#include <optional>
 #include <string>
 
 namespace mml::cli {
@@ -11,5 +15,15 @@ int cmd_lesson_list();
 // printing every step and check. Exit code 0 when nothing failed (skips are fine), 1 when an
 // expectation failed, 2 when a lesson file has errors or cannot be found.
 int cmd_lesson_check(const std::string& name_or_all);
+
+struct ExportArgs {
+    std::string lesson, out;
+    std::string theme = "light";
+    float scale = 1.5f;
+    std::string size = "1920x1080";
+};
+// Validates, then either fills `gui` so the window renders the export here (a display is
+// available: nullopt), or runs `argv` again inside a private Xvfb and returns its exit code.
+std::optional<int> cmd_export(const ExportArgs& a, GuiOptions& gui, char** argv);
 
 } // namespace mml::cli

@@ -5,6 +5,7 @@
 #include "panels/actions.hpp"
 #include "panels/counters.hpp"
 #include "panels/events.hpp"
+#include "panels/lesson.hpp"
 #include "panels/mappings.hpp"
 #include "panels/pages.hpp"
 #include "panels/proc_text.hpp"
@@ -30,6 +31,8 @@ constexpr float kLeft = 0.24f, kRight = 0.62f, kRightMid = 0.81f;
 std::vector<Panel> all_panels() {
     const float cw = kRight - kLeft, rw = 1.0f - kRight, half = kRightMid - kRight;
     std::vector<Panel> v;
+    // Guided mode (closed until a lesson opens; it then takes the Actions panel's place).
+    v.push_back(make_panel<LessonPanel>("lesson", "Lesson", {0, 0.20f, kLeft + 0.04f, 0.80f}));
     v.push_back(make_panel<ProcessesPanel>("processes", "Processes", {0, 0, kLeft, 0.20f}));
     v.push_back(make_panel<ActionsPanel>("actions", "Actions", {0, 0.20f, kLeft, 0.80f}));
 #ifdef MML_HAVE_ADDRESS_SPACE
