@@ -32,6 +32,9 @@ void App::drive_export() {
             std::fprintf(stderr, "step %zu/%zu \u2026 %s\n", lv_.cur + 1, n,
                          lv_.step()->title.c_str());
             lesson_.next();
+        } else if (lv_.hiding() && opts_.export_questions && !x.asked) {
+            x.stage = Stage::Settling; // first a picture of the open question
+            x.settle = 0;
         } else if (lv_.hiding()) {
             lesson_.answer(kNoGuess); // the handout shows every prediction revealed
         } else {
@@ -43,10 +46,16 @@ void App::drive_export() {
         // The step's last snapshot is drawn (and fonts settled) for a few frames first.
         if (++x.settle >= 4 && shot_.stage == ShotRequest::Stage::None) export_shot();
         return;
+    case Stage::Asking:
+        if (shot_.stage != ShotRequest::Stage::None) return;
+        x.asked = true;
+        x.stage = Stage::Running;
+        return;
     case Stage::Shooting:
         if (shot_.stage != ShotRequest::Stage::None) return;
         if (lv_.last()) return finish_export();
         lesson_.next();
+        x.asked = false;
         x.stage = Stage::Running;
         return;
     case Stage::Off:
@@ -55,6 +64,13 @@ void App::drive_export() {
 }
 
 void App::export_shot() {
+    if (lv_.hiding()) { // --questions: the open question, before the reveal
+        const std::string q =
+            fmt::format("{}-step{:02}-question.png", lv_.lesson->name, lv_.cur + 1);
+        shot_ = ShotRequest{ShotRequest::Stage::Due, 1, opts_.export_dir + "/" + q};
+        export_.stage = ExportRun::Stage::Asking;
+        return;
+    }
     const std::string name = fmt::format("{}-step{:02}.png", lv_.lesson->name, lv_.cur + 1);
     export_.steps.resize(lv_.lesson->steps.size());
     export_.steps[lv_.cur] = ExportStep{lv_.outcome, name};

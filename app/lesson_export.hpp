@@ -19,8 +19,9 @@ struct ExportStep {
 
 // The export's progress through the lesson, driven one frame at a time by the App.
 struct ExportRun {
-    enum class Stage { Off, Starting, Running, Settling, Shooting } stage = Stage::Off;
+    enum class Stage { Off, Starting, Running, Settling, Shooting, Asking } stage = Stage::Off;
     size_t step = 0;
+    bool asked = false; // the question picture of this step is saved (--questions)
     int settle = 0;
     std::vector<ExportStep> steps;
     std::chrono::steady_clock::time_point t0;

@@ -86,6 +86,8 @@ std::optional<int> dispatch(int argc, char** argv, GuiOptions& gui) {
     exp->add_option("--scale", ea.scale, "UI scale of the pictures (default 1.5)")
         ->check(CLI::Range(0.75f, 2.5f));
     exp->add_option("--size", ea.size, "Picture size WxH (default 1920x1080)");
+    exp->add_flag("--questions", ea.questions,
+                  "Also save each prediction as asked, before the answer (STEP-question.png)");
 
     try {
         app.parse(argc, argv);

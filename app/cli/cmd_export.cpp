@@ -120,6 +120,7 @@ std::optional<int> cmd_export(const ExportArgs& a, GuiOptions& gui, char** argv)
     gui.lesson = file;
     gui.export_dir = std::filesystem::absolute(a.out).string();
     gui.theme = a.theme;
+    gui.export_questions = a.questions;
     gui.scale = a.scale;
     gui.width = w;
     gui.height = h;

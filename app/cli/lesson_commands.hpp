@@ -21,6 +21,7 @@ struct ExportArgs {
     std::string theme = "light";
     float scale = 1.5f;
     std::string size = "1920x1080";
+    bool questions = false;
 };
 // Validates, then either fills `gui` so the window renders the export here (a display is
 // available: nullopt), or runs `argv` again inside a private Xvfb and returns its exit code.

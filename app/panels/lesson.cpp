@@ -53,7 +53,7 @@ const char* mark(lesson::Verdict v) {
 float LessonPanel::nav_height(const Context& ctx) const {
     if (ctx.capture) return 0;
     const float fh = ImGui::GetFrameHeight();
-    return (ctx.presenter ? fh * 2.2f : fh) + ImGui::GetTextLineHeightWithSpacing() +
+    return (ctx.presenter ? fh * 2.2f : fh) + ImGui::GetTextLineHeightWithSpacing() * 2 +
            ImGui::GetStyle().ItemSpacing.y * 3;
 }
 
@@ -104,8 +104,9 @@ void LessonPanel::draw_code(Context& ctx, const LessonView& v) {
     const bool lt = light(ctx);
     const bool running = v.busy && !v.ran && v.started;
     with_font(ctx.bold, [&] {
-        ImGui::TextUnformatted(v.ran ? "Ran, with the kernel's answers:"
-                                     : (running ? "Running\u2026" : "About to run (Next):"));
+        ImGui::TextUnformatted(v.hiding() ? "Ran (the answers wait for your prediction):"
+                               : v.ran    ? "Ran, with the kernel's answers:"
+                                          : (running ? "Running\u2026" : "About to run (Next):"));
     });
     const lesson::StepOutcome* o = v.ran ? v.outcome.get() : nullptr;
     for (size_t i = 0; i < s.program.stmts.size(); ++i) {
@@ -224,15 +225,22 @@ void LessonPanel::draw_nav(Context& ctx, const LessonView& v, float height) {
     ImGui::SameLine();
     const bool end = v.ran && !v.hiding() && v.last();
     ImGui::BeginDisabled(end);
-    const char* label = !v.ran       ? "Next \u25b6  run the statements"
-                        : v.hiding() ? "Next \u25b6  reveal"
-                        : end        ? "The end"
-                                     : "Next \u25b6  next step";
-    if (ImGui::Button(label, ImVec2(w - w * 0.44f - 2 * sp, fh))) s->next();
+    if (ImGui::Button(end ? "The end" : "Next \u25b6", ImVec2(w - w * 0.44f - 2 * sp, fh)))
+        s->next();
     ImGui::EndDisabled();
     ImGui::EndDisabled();
-    ImGui::TextDisabled("Space or \u2192 next \u00b7 \u2190 back \u00b7 Home restart%s",
-                        v.step() && v.step()->ask ? " \u00b7 digits answer" : "");
+    const lesson::Step* st = v.step();
+    const bool code = st && !st->program.stmts.empty();
+    const std::string what =
+        v.busy       ? "working\u2026"
+        : !v.ran     ? (code ? "Next runs the statements above" : "Next checks the panels")
+        : v.hiding() ? "Next reveals the answer"
+        : end        ? "Restart (Home) to run it again"
+                     : "Next shows step " + std::to_string(v.cur + 2);
+    coloured_wrapped(muted_text(light(ctx)),
+                     what + " \u00b7 keys: " + (ctx.presenter ? "Space/" : "") +
+                         "\u2192 next, \u2190 back, Home restart" +
+                         (st && st->ask ? ", digits answer" : ""));
 }
 
 } // namespace mml::app

@@ -32,7 +32,7 @@ std::vector<Panel> all_panels() {
     const float cw = kRight - kLeft, rw = 1.0f - kRight, half = kRightMid - kRight;
     std::vector<Panel> v;
     // Guided mode (closed until a lesson opens; it then takes the Actions panel's place).
-    v.push_back(make_panel<LessonPanel>("lesson", "Lesson", {0, 0.20f, kLeft + 0.04f, 0.80f}));
+    v.push_back(make_panel<LessonPanel>("lesson", "Lesson", {0, 0.20f, kLeft, 0.80f}));
     v.push_back(make_panel<ProcessesPanel>("processes", "Processes", {0, 0, kLeft, 0.20f}));
     v.push_back(make_panel<ActionsPanel>("actions", "Actions", {0, 0.20f, kLeft, 0.80f}));
 #ifdef MML_HAVE_ADDRESS_SPACE
