@@ -143,6 +143,34 @@ void App::fix_selection() {
     exec_.set_selected(sel_.pid);
 }
 
+// The Contents panel shows the selected pages (at most kWatchPages, one page by default) of
+// the selected mapping; the sampler reads them from present pages only, off the frame loop.
+void App::update_watch() {
+    constexpr int64_t kWatchPages = 4;
+    std::shared_ptr<Sampler> lesson_sampler = lesson_.active() ? lesson_.sampler() : nullptr;
+    Sampler& s = lesson_sampler ? *lesson_sampler : sampler_;
+    WatchKey want{&s, 0, 0, 0};
+    const Process* p = snap_ ? snap_->process(sel_.pid) : nullptr;
+    const Mapping* m = p && sel_.mapping ? p->mapping_at(sel_.mapping) : nullptr;
+    if (m) {
+        const uint64_t ps = snap_->caps.page_size;
+        const int64_t pages = static_cast<int64_t>(m->size() / ps);
+        const int64_t first = std::clamp<int64_t>(sel_.page_first, 0, pages - 1);
+        const int64_t last = sel_.page_last >= first ? sel_.page_last : first;
+        const int64_t n = std::min({last - first + 1, kWatchPages, pages - first});
+        want = {&s, p->pid, m->start + static_cast<uint64_t>(first) * ps,
+                static_cast<uint64_t>(n) * ps};
+    }
+    if (want == watched_) return;
+    watched_ = want;
+    if (want.pid) {
+        s.watch(want.pid, want.addr, want.len);
+        s.request();
+    } else {
+        s.unwatch();
+    }
+}
+
 void App::frame() {
     record_frame_time();
     ImGuiIO& io = ImGui::GetIO();
@@ -155,6 +183,7 @@ void App::frame() {
     lv_ = lesson_.view();
     pump_events();
     fix_selection();
+    update_watch();
     follow_lesson();
     handle_keys();
     lesson_keys();
@@ -298,8 +327,9 @@ void App::drive_automation() {
     if (export_dir_active()) drive_export();
     if (!opts_.screenshot.empty() && script_queued_ && shot_.stage == ShotRequest::Stage::None &&
         !quit_) {
-        const bool drawn = lv_.lesson ? exec_.idle() && lesson_settled()
-                                      : exec_.idle() && snap_ && snap_->action_seq == lab_.action_count();
+        const bool drawn = lv_.lesson
+                               ? exec_.idle() && lesson_settled()
+                               : exec_.idle() && snap_ && snap_->action_seq == lab_.action_count();
         settle_frames_ = drawn ? settle_frames_ + 1 : 0;
         if (settle_frames_ >= 4) {
             const bool twice = opts_.screenshot.ends_with("@2x.png");

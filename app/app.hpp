@@ -40,6 +40,7 @@ private:
     void start_script();
     void pump_events();
     void fix_selection();
+    void update_watch(); // the Contents panel's range, read by the sampler
     void handle_keys();
     void draw_menu();
     void draw_panels(Context& ctx);
@@ -79,13 +80,19 @@ private:
     Sampler sampler_;
     Executor exec_;
     LessonSession lesson_{exec_};
-    LessonView lv_;                    // the lesson's state this frame
-    uint64_t lv_applied_ = 0;          // version of lv_ whose panels/selection were applied
+    LessonView lv_;                          // the lesson's state this frame
+    uint64_t lv_applied_ = 0;                // version of lv_ whose panels/selection were applied
     std::vector<std::string> lesson_panels_; // panels the shown step asks for
     std::vector<std::pair<std::string, std::string>> lesson_list_; // path, menu label
+    struct WatchKey {
+        const Sampler* sampler = nullptr;
+        int pid = 0;
+        uint64_t addr = 0, len = 0;
+        bool operator==(const WatchKey&) const = default;
+    } watched_;
     bool presenter_ = false;
-    bool lesson_fresh_ = false;        // just opened: put the Lesson panel in its place
-    float saved_scale_ = 0;            // before presenter mode
+    bool lesson_fresh_ = false; // just opened: put the Lesson panel in its place
+    float saved_scale_ = 0;     // before presenter mode
     bool saved_light_ = false;
     ExportRun export_;
     Prefs prefs_;

@@ -37,11 +37,11 @@ std::vector<Panel> all_panels() {
     v.push_back(make_panel<ActionsPanel>("actions", "Actions", {0, 0.20f, kLeft, 0.80f}));
 #ifdef MML_HAVE_ADDRESS_SPACE
     v.push_back(
-        make_panel<AddressSpacePanel>("address_space", "Address space", {kLeft, 0, cw, 0.22f}));
+        make_panel<AddressSpacePanel>("address_space", "Address space", {kLeft, 0, cw, 0.20f}));
 #endif
-    v.push_back(make_panel<PagesPanel>("pages", "Pages", {kLeft, 0.22f, cw, 0.30f}));
+    v.push_back(make_panel<PagesPanel>("pages", "Pages", {kLeft, 0.20f, cw, 0.27f}));
 #ifdef MML_HAVE_FRAMES
-    v.push_back(make_panel<FramesPanel>("frames", "Frames", {kLeft, 0.52f, cw, 0.48f}));
+    v.push_back(make_panel<FramesPanel>("frames", "Frames", {kLeft, 0.47f, cw, 0.53f}));
 #endif
     v.push_back(make_panel<MappingsPanel>("mappings", "Mappings", {kRight, 0, rw, 0.28f}));
 #ifdef MML_HAVE_CONTENTS
