@@ -114,6 +114,14 @@ int64_t count_mappings(int pid) {
     return lines;
 }
 
+bool has_locked_memory(int pid) {
+    std::string text = slurp(fmt::format("/proc/{}/status", pid).c_str());
+    size_t at = text.find("VmLck:");
+    unsigned long long kb = 0;
+    return at != std::string::npos && std::sscanf(text.c_str() + at, "VmLck: %llu", &kb) == 1 &&
+           kb > 0;
+}
+
 std::string bytes_text(uint64_t n) {
     static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     if (n < 1024) return fmt::format("{} bytes", n);
@@ -164,6 +172,14 @@ MemoryUse memory_use(const Request& r) {
         u.what = "read_pages";
         u.advice = "reading shared memory or a file brings its pages into RAM; read a smaller "
                    "range";
+        break;
+    case Op::Mremap: // populates the new part only when the mapping is locked
+        if (r.a[2] <= r.a[1]) return u;
+        u.what = "mremap growing locked memory";
+        u.advice = "the process holds locked memory (MAP_LOCKED or mlock), and growing a locked "
+                   "mapping populates the new part; munlock it first";
+        u.only_if_locked = true;
+        len = r.a[2] - r.a[1];
         break;
     default:
         return u;

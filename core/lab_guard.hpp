@@ -15,6 +15,7 @@ uint64_t mem_available();                    // MemAvailable of /proc/meminfo in
 int64_t max_map_count();                     // vm.max_map_count; 65530 when unreadable
 uint64_t free_disk(const std::string& path); // bytes free for us there; UINT64_MAX: unknown
 int64_t count_mappings(int pid);             // lines of /proc/PID/maps; -1 when unreadable
+bool has_locked_memory(int pid);             // VmLck of /proc/PID/status is not 0
 std::string bytes_text(uint64_t n);          // "100 GiB", "21.3 GiB", "4 KiB", "12 bytes"
 
 // --- memory ----------------------------------------------------------------------------------
@@ -25,6 +26,7 @@ struct MemoryUse {
     std::string what;             // as the user wrote it: "MAP_POPULATE", "memset", "mlock", ...
     std::string advice;           // what would work instead ("" when nothing to add)
     bool signed_negative = false; // the length was a negative number converted to size_t
+    bool only_if_locked = false;  // counts only when the process has locked memory (mremap)
 };
 MemoryUse memory_use(const Request& r);
 // "" when `use` fits into `share` (0..1) of `available` bytes (available 0: unknown, allowed).

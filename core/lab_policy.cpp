@@ -43,6 +43,7 @@ std::string Lab::refusal(Proc& p, const Request& q) {
         break;
     }
     guard::MemoryUse use = guard::memory_use(q);
+    if (use.only_if_locked && !guard::has_locked_memory(p.info.pid)) use.bytes = 0;
     if (use.bytes > 0) {
         std::string why = guard::check_memory(use, o.limits.ram_share, guard::mem_available());
         if (!why.empty()) return why;

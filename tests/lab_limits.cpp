@@ -66,6 +66,22 @@ TEST_F(LabLimits, RamShareIsAdjustable) {
     EXPECT_EQ(o.reply.ret, static_cast<int64_t>(64 * page()));
 }
 
+TEST_F(LabLimits, GrowingLockedMemoryIsChecked) {
+    const int anon = MAP_PRIVATE | MAP_ANONYMOUS;
+    uint64_t plain = map(4 * page(), PROT_READ | PROT_WRITE, anon);
+    const uint64_t huge = uint64_t{100} << 40;
+    // Not locked: mremap reserves lazily, the kernel decides (ENOMEM here, no refusal).
+    mml::Outcome o = call(req(Op::Mremap, {plain, 4 * page(), huge, u(MREMAP_MAYMOVE)}));
+    EXPECT_FALSE(o.refused) << o.error;
+    mml::Outcome l = call(mmap_req(0, 4 * page(), PROT_READ | PROT_WRITE, anon | MAP_LOCKED));
+    if (l.reply.ret == -1) GTEST_SKIP() << "MAP_LOCKED not allowed here (RLIMIT_MEMLOCK)";
+    const auto locked = static_cast<uint64_t>(l.reply.ret);
+    o = call(req(Op::Mremap, {locked, 4 * page(), huge, u(MREMAP_MAYMOVE)}));
+    EXPECT_TRUE(o.refused);
+    EXPECT_TRUE(has(o.error, "refused: mremap growing locked memory of 100 TiB")) << o.error;
+    still_serves();
+}
+
 TEST_F(LabLimits, MappingsStopWellBeforeTheKernelLimit) {
     mml::LabLimits l = lab.limits();
     l.max_mappings = 40;
