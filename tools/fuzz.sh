@@ -23,10 +23,12 @@ failed=0
 for t in "${targets[@]}"; do
     mkdir -p "$work/$t"
     log="$work/$t.log"
+    dict=()
+    [ -f "$root/tests/fuzz/$t.dict" ] && dict=(-dict="$root/tests/fuzz/$t.dict")
     if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         "$build/tests/fuzz/fuzz_$t" "$work/$t" "$root/tests/fuzz/corpus/$t" \
         -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
-        -print_final_stats=1 -artifact_prefix="$work/$t-" >"$log" 2>&1; then
+        -print_final_stats=1 -artifact_prefix="$work/$t-" "${dict[@]}" >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
         echo "fuzz_$t: ${runs:-?} executions in ${secs} s, no crash"
     else
