@@ -164,10 +164,17 @@ MemoryUse memory_use(const Request& r) {
         u.what = "memset";
         u.advice = "every page written takes a page of RAM; write a smaller range";
         break;
-    case Op::TouchWrite:
+    case Op::TouchWrite: {
         u.what = "write_pages";
         u.advice = "every page written takes a page of RAM; write a smaller range";
+        // a[3] > page size: one page every a[3] bytes (rounded up to whole pages).
+        const uint64_t ps = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+        if (r.a[3] > ps && static_cast<int64_t>(len) > 0) {
+            const uint64_t step = (r.a[3] + ps - 1) / ps * ps;
+            len = (len + step - 1) / step * ps;
+        }
         break;
+    }
     case Op::TouchRead:
         u.what = "read_pages";
         u.advice = "reading shared memory or a file brings its pages into RAM; read a smaller "

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace {
 
@@ -58,6 +59,9 @@ TEST(Guard, WhatTakesRamUpFront) {
     EXPECT_EQ(guard::memory_use(req(Op::Mlock, {0, GiB})).what, "mlock");
     EXPECT_EQ(guard::memory_use(req(Op::Fill, {0, GiB, 1})).what, "memset");
     EXPECT_EQ(guard::memory_use(req(Op::TouchWrite, {0, GiB, 1})).what, "write_pages");
+    EXPECT_EQ(guard::memory_use(req(Op::TouchWrite, {0, GiB, 1})).bytes, GiB);
+    const uint64_t ps = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    EXPECT_EQ(guard::memory_use(req(Op::TouchWrite, {0, GiB, 1, 2 * ps})).bytes, GiB / 2);
     EXPECT_EQ(guard::memory_use(req(Op::Madvise, {0, GiB, MADV_WILLNEED})).bytes, 0u);
     EXPECT_EQ(guard::memory_use(req(Op::Madvise, {0, GiB, MADV_DONTNEED})).bytes, 0u);
     EXPECT_EQ(guard::memory_use(req(Op::Madvise, {0, GiB, 23})).what, "MADV_POPULATE_WRITE");
