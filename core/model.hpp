@@ -24,10 +24,19 @@ enum class MappingKind { File, Anonymous, SharedAnon, Shm, Heap, Stack, Library,
 std::string_view to_string(MappingKind k);
 
 // State of one virtual page (pagemap entry, plus kpagecount/kpageflags where readable).
+// `kread` says which of the two files were read for the page (the readers set it); a Page
+// built by hand with kflags != 0 counts as fully read (a present mapped frame always has a flag).
 struct Page {
+    static constexpr uint8_t kCountRead = 1, kFlagsRead = 2; // bits of kread
+
     uint64_t entry = 0;    // raw pagemap entry
-    uint64_t kflags = 0;   // /proc/kpageflags (valid when Process::kpage_known && present)
-    uint32_t mapcount = 0; // /proc/kpagecount (valid when Process::kpage_known && present)
+    uint64_t kflags = 0;   // /proc/kpageflags (valid when flags_read())
+    uint32_t mapcount = 0; // /proc/kpagecount (valid when count_read(); 1 when derived from
+                           // the pagemap exclusive bit)
+    uint8_t kread = 0;     // kCountRead | kFlagsRead: what was read for this page
+
+    bool count_read() const { return (kread & kCountRead) != 0 || kflags != 0; }
+    bool flags_read() const { return (kread & kFlagsRead) != 0 || kflags != 0; }
 };
 
 struct Mapping {

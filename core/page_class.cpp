@@ -30,7 +30,7 @@ void classify_sharing(const Page& p, PageClass& c) {
 }
 
 void classify_dirty(const Page& p, const MappingTraits& m, PageClass& c) {
-    if (c.kpage_read) {
+    if (c.flags_read) {
         if (kflag(p.kflags, abi::kKpfDirty)) {
             c.dirty = Know::Yes;
             c.dirty_src = DirtySource::KpfDirty;
@@ -45,8 +45,9 @@ void classify_dirty(const Page& p, const MappingTraits& m, PageClass& c) {
     }
     if (!c.file_page) {
         // An anonymous page (or a private copy of a file page) exists because of a write,
-        // unless it is the zero page, which only PFNs or kpageflags could reveal.
-        if (c.exclusive == Know::Yes) {
+        // unless it is the zero page, which only PFNs or kpageflags could reveal. The zero
+        // page is never counted: a page with kpagecount >= 1 is a real anonymous frame.
+        if (c.exclusive == Know::Yes || (c.kpage_read && p.mapcount > 0)) {
             c.dirty = Know::Yes;
             c.dirty_src = (m.file && m.priv) ? DirtySource::CowCopy : DirtySource::AnonWrite;
         } else {
@@ -100,10 +101,10 @@ PageClass classify_page(const Page& p, const MappingTraits& m, const ClassifyEnv
     c.base = PageBase::Present;
     c.exclusive = abi::pm_exclusive(e) ? Know::Yes : Know::No;
     c.pfn = env.pfn_known ? abi::pm_pfn(e) : 0;
-    // A present mapped page always has some flag (MMAP at least): all-zero flags mean the
-    // sampler did not read kpageflags/kpagecount for this page.
-    c.kpage_read = env.kpage_known && p.kflags != 0;
-    const bool zero_flag = c.kpage_read && kflag(p.kflags, abi::kKpfZeroPage);
+    // What the sampler read for this page (Page::kread; a page with flags also has its count).
+    c.kpage_read = env.kpage_known && p.count_read();
+    c.flags_read = env.kpage_known && p.flags_read();
+    const bool zero_flag = c.flags_read && kflag(p.kflags, abi::kKpfZeroPage);
     const bool zero_pfn = c.pfn != 0 && env.zero_pfn != 0 && c.pfn == env.zero_pfn;
     if (zero_flag || zero_pfn) {
         c.base = PageBase::ZeroPage;

@@ -54,7 +54,8 @@ struct PageClass {
     Know exclusive = Know::Unknown; // pagemap exclusive bit (only meaningful when present)
     bool soft_dirty = false;
     bool file_page = false;  // pagemap "file-page or shared-anon" bit
-    bool kpage_read = false; // kflags/mapcount were read for this page
+    bool kpage_read = false; // kpagecount was read for this page (mapcount)
+    bool flags_read = false; // kpageflags too (not for shared anonymous pages: see procfs.hpp)
     uint64_t pfn = 0;        // 0 when unknown
     uint32_t mapcount = 0;   // valid when kpage_read
 };
@@ -62,7 +63,8 @@ struct PageClass {
 // The pure classifier: no I/O, no globals.
 PageClass classify_page(const Page& p, const MappingTraits& m, const ClassifyEnv& env);
 
-// The zero page's PFN if any page in the snapshot is reported with the ZERO_PAGE flag, else 0.
+// The zero page's PFN if any page in the snapshot is reported with the ZERO_PAGE flag, else 0
+// (the readers always read the flags of a frame whose kpagecount is 0, as the zero page's is).
 uint64_t find_zero_pfn(const Snapshot& s);
 ClassifyEnv classify_env(const Snapshot& s, const Process& p);
 

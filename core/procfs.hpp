@@ -37,7 +37,8 @@ bool read_file(const std::string& path, std::string& buf, std::string* error = n
 struct ReadOptions {
     bool pages = true; // read pagemap for every mapped page
     // kpagecount/kpageflags (when allowed) for the present pages that need them: see
-    // read_kpage. An exclusive anonymous page gets mapcount 1 and kflags 0 ("not read").
+    // read_kpage. An exclusive anonymous page gets mapcount 1 and nothing read (Page::kread
+    // 0); a shared anonymous page gets its mapcount only, unless it reads 0 (Page::kread).
     bool kpage = true;
     bool kpage_all = false; // read them for every present page, even where the exclusive bit
                             // already answers
@@ -62,10 +63,11 @@ struct KpageStats {
     size_t derived = 0;     // pages whose mapcount the exclusive bit gave (no read)
     size_t reused = 0;      // pages whose values came from the previous snapshot
     size_t read = 0;        // pages whose values were read
-    size_t frames_read = 0; // distinct frames read (each once)
+    size_t frames_read = 0; // distinct frames whose kpagecount was read (each once)
+    size_t flags_read = 0;  // of those, frames whose kpageflags were read too
 };
 
-// Fills Page::mapcount and Page::kflags of the present pages of `procs` (their pagemap
+// Fills Page::mapcount, Page::kflags and Page::kread of the present pages of `procs` (their pagemap
 // entries already read) and sets Process::kpage_known. Frames mapped by several pages or
 // processes are read once. False when the kpage files cannot be read.
 bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt,

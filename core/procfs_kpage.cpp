@@ -16,17 +16,24 @@ namespace mml::procfs {
 // WHAT IS DERIVED, WHAT IS READ, WHAT IS REUSED (and why each is the kernel's truth)
 //
 // Derived: a present anonymous page whose pagemap entry has PM_MMAP_EXCLUSIVE gets mapcount 1
-//   and kflags 0 ("not read"). The kernel sets that bit exactly when the page is mapped once
+//   and nothing read (kread 0). The kernel sets that bit exactly when the page is mapped once
 //   (fs/proc/task_mmu.c: precise page mapcount == 1 with CONFIG_PAGE_MAPCOUNT; for large
 //   folios without it, "folio not maybe-shared"), which is what kpagecount would say for a
 //   small page. Mappings that may hold huge pages (VmFlag hg, or smaps *HugePages/*PmdMapped
 //   above 0) are read in full instead: THP flags matter there, and kpagecount of a large folio
 //   can be an average.
-// Read: every other present page with a PFN (not exclusive: shared, the zero page; file and
-//   shmem pages, whose dirtiness only kpageflags tells). Each frame is read once per call even
-//   when several pages or processes map it (a bitmap of needed PFNs, no sort).
-// Reused (KpageReuse, the Sampler only): the mapcount and flags of a non-exclusive anonymous
-//   page are copied from the previous snapshot when (1) no lab action ran in between, (2) its
+// Read, count only: a present anonymous page without the exclusive bit (shared after fork,
+//   or the zero page) gets /proc/kpagecount and not kpageflags. Its flags answer nothing the
+//   classifier needs: it is anonymous (pagemap has no PM_FILE: the kernel found no page or an
+//   anonymous one), so it exists because of a write unless it is the zero page or has no
+//   counted struct page (PFNMAP) - and those have kpagecount 0 (the zero page is never
+//   counted), while a counted anonymous page mapped here has at least 1. So every frame whose
+//   count reads 0 gets kpageflags too (the zero page shows ZERO_PAGE), the others do not.
+// Read, count and flags: file and shmem pages (only KPF_DIRTY tells their dirtiness), pages of
+//   huge-capable mappings, and every page with ReadOptions::kpage_all. Each frame is read once
+//   per call even when several pages or processes map it (a bitmap of needed PFNs, no sort).
+// Reused (KpageReuse, the Sampler only): what was read for a non-exclusive anonymous page is
+//   copied from the previous snapshot when (1) no lab action ran in between, (2) its
 //   mapping has the same range and the page's pagemap entry in that process is bit-identical
 //   (same PFN, same exclusive bit), (3) no
 //   pagemap entry of any observed process changed to or from that PFN and the set of
@@ -37,13 +44,15 @@ namespace mml::procfs {
 //   page table change (LRU aging, reclaim, mlock of a sibling is an action and so (1)) are
 //   bounded by re-reading a rotating slice: every page is read at least every
 //   kKpageRefreshEvery snapshots (1.6 s at 10 Hz).
+// tests/lab_kpage.cpp checks each of these against a fresh read of both files.
 
 namespace {
 
-constexpr uint64_t kGap = 8;             // PFN gap still read through in one pread
-constexpr uint64_t kSpan = 64 * 1024;    // PFNs per pread at most (512 KiB)
-constexpr size_t kThreadMin = 16 * 1024; // frames worth reading the two files in parallel
+constexpr uint64_t kGap = 8; // PFN gap read through in one pread (measured: flat from 1 to 16)
+constexpr uint64_t kSpan = 64 * 1024;                  // PFNs per pread at most (512 KiB)
+constexpr size_t kThreadMin = 16 * 1024;               // frames worth reading with a second thread
 constexpr uint64_t kMaxBitmapBits = uint64_t{1} << 31; // 256 MiB bitmap: beyond, give up
+constexpr uint8_t kWantFlags = 0x80; // Page::kread while pending: kpageflags wanted too
 
 struct Fd {
     int fd = -1;
@@ -96,9 +105,15 @@ public:
         const uint64_t below = words_[b / 64] & ((uint64_t{1} << (b % 64)) - 1);
         return rank_[b / 64] + static_cast<size_t>(std::popcount(below));
     }
-    // Calls f(pfn) for every member in ascending order.
-    template <typename F> void each(F&& f) const {
-        for (size_t w = 0; w < words_.size(); ++w)
+    size_t words() const { return words_.size(); }
+    // The word that splits the members in two halves of about the same size.
+    size_t middle_word() const {
+        const auto it = std::lower_bound(rank_.begin(), rank_.end(), count_ / 2);
+        return static_cast<size_t>(it - rank_.begin());
+    }
+    // Calls f(pfn) for every member in words [w0, w1), in ascending order.
+    template <typename F> void each(size_t w0, size_t w1, F&& f) const {
+        for (size_t w = w0; w < w1; ++w)
             for (uint64_t bits = words_[w]; bits != 0; bits &= bits - 1)
                 f(base_ + w * 64 + static_cast<uint64_t>(std::countr_zero(bits)));
     }
@@ -110,10 +125,9 @@ private:
     std::vector<uint64_t> rank_;
 };
 
-// One value per member of `set`, in rank order, from a /proc/kpage* file: members closer than
-// kGap share one pread.
-bool read_values(int fd, const FrameSet& set, std::vector<uint64_t>& out) {
-    out.resize(set.count());
+// The values of the members of `set` in words [w0, w1) from a /proc/kpage* file into `out`
+// (indexed by rank, sized by the caller): members closer than kGap share one pread.
+bool read_values(int fd, const FrameSet& set, std::vector<uint64_t>& out, size_t w0, size_t w1) {
     std::vector<uint64_t> scratch;
     std::vector<uint64_t> run; // members of the current pread
     bool ok = true;
@@ -129,12 +143,39 @@ bool read_values(int fd, const FrameSet& set, std::vector<uint64_t>& out) {
         for (uint64_t pfn : run) out[r++] = scratch[pfn - first];
         run.clear();
     };
-    set.each([&](uint64_t pfn) {
+    set.each(w0, w1, [&](uint64_t pfn) {
         if (!run.empty() && (pfn - run.back() > kGap || pfn - run.front() >= kSpan)) flush();
         run.push_back(pfn);
     });
     flush();
     return ok;
+}
+
+// One value per member of `set`, in rank order; a large set is read by two threads, one half
+// each, when `split`.
+bool read_set(int fd, const FrameSet& set, std::vector<uint64_t>& out, bool split) {
+    out.resize(set.count());
+    if (!split || set.count() < kThreadMin) return read_values(fd, set, out, 0, set.words());
+    const size_t mid = set.middle_word();
+    bool low = false;
+    std::thread t([&] { low = read_values(fd, set, out, 0, mid); });
+    const bool high = read_values(fd, set, out, mid, set.words());
+    t.join();
+    return low && high;
+}
+
+// The distinct frames of `pages`, indexed. False when they span too many PFNs.
+bool frames_of(const std::vector<Page*>& pages, FrameSet& set) {
+    uint64_t lo = ~uint64_t{0}, hi = 0;
+    for (const Page* pg : pages) {
+        lo = std::min(lo, abi::pm_pfn(pg->entry));
+        hi = std::max(hi, abi::pm_pfn(pg->entry));
+    }
+    if (pages.empty()) lo = hi = 0;
+    if (!set.init(lo, hi)) return false;
+    for (const Page* pg : pages) set.add(abi::pm_pfn(pg->entry));
+    set.index();
+    return true;
 }
 
 // Mappings whose pages may be huge: every present page is read there.
@@ -234,12 +275,11 @@ bool refresh_now(uint64_t vpn, uint64_t slice) {
 }
 
 // Pass 1 over one mapping: derive what the exclusive bit answers, reuse what provably did not
-// change, and list the rest in `todo`.
+// change, and list the rest in `todo` (kpagecount), those that need flags also in `flagged`.
 struct Pass1 {
     const std::vector<uint64_t>* changed = nullptr;
     uint64_t slice = 0, page_size = 4096;
-    uint64_t lo = ~uint64_t{0}, hi = 0;
-    std::vector<Page*> todo;
+    std::vector<Page*> todo, flagged;
     KpageStats st;
 
     // `before`: the previous snapshot's pages of the same range (reuse allowed), or nullptr.
@@ -254,6 +294,7 @@ struct Pass1 {
             if (!all && !file && abi::pm_exclusive(e)) {
                 pg[i].mapcount = 1;
                 pg[i].kflags = 0;
+                pg[i].kread = 0;
                 ++st.derived;
                 continue;
             }
@@ -262,21 +303,67 @@ struct Pass1 {
                 continue;
             pg[i].mapcount = 0;
             pg[i].kflags = 0;
+            pg[i].kread = 0;
             todo.push_back(&pg[i]);
-            lo = std::min(lo, pfn);
-            hi = std::max(hi, pfn);
+            if (all || file) {
+                pg[i].kread = kWantFlags;
+                flagged.push_back(&pg[i]);
+            }
         }
     }
     bool reuse(Page& pg, const Page& o, uint64_t pfn) {
-        if (o.entry != pg.entry || o.kflags == 0 ||
+        if (o.entry != pg.entry || (o.kread & Page::kCountRead) == 0 ||
             (!changed->empty() && std::binary_search(changed->begin(), changed->end(), pfn)))
             return false;
         pg.mapcount = o.mapcount;
         pg.kflags = o.kflags;
+        pg.kread = o.kread;
         ++st.reused;
         return true;
     }
 };
+
+// kpagecount of every page in `todo` and kpageflags of every page in `flagged` (a subset)
+// and of every page whose count reads 0 (the zero page, frames with no counted page).
+// The two files are read in parallel when both sets are large, else a large set in halves.
+bool read_frames(int counts_fd, int flags_fd, Pass1& pass) {
+    FrameSet cset, fset;
+    if (!frames_of(pass.todo, cset) || !frames_of(pass.flagged, fset)) return false;
+    std::vector<uint64_t> cv, fv;
+    bool cok = false, fok = true;
+    if (cset.count() >= kThreadMin && fset.count() >= kThreadMin) {
+        std::thread t([&] { fok = read_set(flags_fd, fset, fv, false); });
+        cok = read_set(counts_fd, cset, cv, false);
+        t.join();
+    } else {
+        fok = fset.count() == 0 || read_set(flags_fd, fset, fv, true);
+        cok = fok && read_set(counts_fd, cset, cv, true);
+    }
+    if (!cok || !fok) return false;
+    std::vector<Page*> uncounted; // count 0 and no flags yet: read their flags below
+    for (Page* pg : pass.todo) {
+        const uint64_t pfn = abi::pm_pfn(pg->entry);
+        pg->mapcount = static_cast<uint32_t>(cv[cset.rank(pfn)]);
+        if (pg->kread & kWantFlags) {
+            pg->kflags = fv[fset.rank(pfn)];
+            pg->kread = Page::kCountRead | Page::kFlagsRead;
+            continue;
+        }
+        pg->kread = Page::kCountRead;
+        if (pg->mapcount == 0) uncounted.push_back(pg);
+    }
+    pass.st.frames_read = cset.count();
+    pass.st.flags_read = fset.count();
+    if (uncounted.empty()) return true;
+    FrameSet zset;
+    if (!frames_of(uncounted, zset) || !read_set(flags_fd, zset, fv, false)) return false;
+    for (Page* pg : uncounted) {
+        pg->kflags = fv[zset.rank(abi::pm_pfn(pg->entry))];
+        pg->kread |= Page::kFlagsRead;
+    }
+    pass.st.flags_read += zset.count();
+    return true;
+}
 
 } // namespace
 
@@ -305,34 +392,12 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
     }
     if (stats) *stats = pass.st;
     if (pass.todo.empty()) return readable;
-    // The frames to read, each once, in PFN order.
-    FrameSet set;
-    bool ok = set.init(pass.lo, pass.hi);
-    if (ok) {
-        for (const Page* pg : pass.todo) set.add(abi::pm_pfn(pg->entry));
-        set.index();
-    }
-    std::vector<uint64_t> cv, fv;
-    bool cok = false, fok = false;
-    if (ok && set.count() >= kThreadMin) {
-        std::thread t([&] { cok = read_values(counts.fd, set, cv); });
-        fok = read_values(flags.fd, set, fv);
-        t.join();
-    } else if (ok) {
-        cok = read_values(counts.fd, set, cv);
-        fok = cok && read_values(flags.fd, set, fv);
-    }
-    if (!cok || !fok) {
+    if (!read_frames(counts.fd, flags.fd, pass)) {
         for (Process* p : procs) p->kpage_known = false;
+        for (Page* pg : pass.todo) pg->kread = 0;
         return false;
     }
-    for (Page* pg : pass.todo) {
-        const size_t r = set.rank(abi::pm_pfn(pg->entry));
-        pg->mapcount = static_cast<uint32_t>(cv[r]);
-        pg->kflags = fv[r];
-    }
     pass.st.read = pass.todo.size();
-    pass.st.frames_read = set.count();
     if (stats) *stats = pass.st;
     return true;
 }

@@ -1,8 +1,10 @@
-// Real-kernel tests that the mapcount the readers derive from the pagemap exclusive bit, and
-// the one the Sampler reuses between snapshots, equal /proc/kpagecount on real lab processes:
-// exclusive, shared after fork, after copy-on-write, after a second fork and after an exit.
+// Real-kernel tests that what the readers derive, read (count only or count and flags) and
+// reuse between snapshots equals a fresh read of /proc/kpagecount and /proc/kpageflags on real
+// lab processes, and classifies each page as the full truth would: exclusive, zero page,
+// shared after fork, after copy-on-write, a second fork, an exit, file pages clean and dirty.
 #include "abi.hpp"
 #include "lab_util.hpp"
+#include "page_class.hpp"
 #include "procfs.hpp"
 #include "sampler.hpp"
 
@@ -14,29 +16,69 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr uint64_t kPages = 16;
+// kpageflags bits that move with no page table change (LRU batching and aging).
+constexpr uint64_t kVolatile = (1ull << 2) | (1ull << 5) | (1ull << 6) | (1ull << 25);
 
-// Compares every present page of [addr, addr + kPages pages) in `p` with a fresh read of the
-// kernel's pagemap and kpagecount; returns how many pages were present.
-int expect_truth(const mml::Process& p, uint64_t addr, const char* when) {
+struct Seen {
     int present = 0;
-    for (uint64_t i = 0; i < kPages; ++i) {
+    int count_only = 0; // pages whose kpagecount was read but not their kpageflags
+};
+
+// The page as a read of both kernel files shows it, classified like the snapshot's one.
+void expect_same_class(const mml::Page& pg, const mml::Mapping& m, const PageInfo& k,
+                       uint64_t kflags, const std::string& where) {
+    mml::Page full = pg;
+    full.mapcount = static_cast<uint32_t>(k.count);
+    full.kflags = kflags;
+    full.kread = mml::Page::kCountRead | mml::Page::kFlagsRead;
+    const mml::ClassifyEnv env{true, true, 0};
+    const auto traits = mml::MappingTraits::of(m);
+    const mml::PageClass got = mml::classify_page(pg, traits, env);
+    const mml::PageClass want = mml::classify_page(full, traits, env);
+    EXPECT_EQ(mml::to_string(got.base), std::string(mml::to_string(want.base))) << where;
+    EXPECT_EQ(got.shared, want.shared) << where;
+    EXPECT_EQ(got.dirty, want.dirty) << where;
+    EXPECT_EQ(got.dirty_src, want.dirty_src) << where;
+}
+
+// Compares every present page of [addr, addr + n pages) in `p` with a fresh read of the
+// kernel's pagemap, kpagecount and kpageflags.
+Seen expect_truth(const mml::Process& p, uint64_t addr, const char* when, uint64_t n = kPages) {
+    Seen seen;
+    for (uint64_t i = 0; i < n; ++i) {
         const uint64_t a = addr + i * page();
         const mml::Mapping* m = p.mapping_at(a);
         if (!m) {
             ADD_FAILURE() << when << ": no mapping at " << std::hex << a;
-            return present;
+            return seen;
         }
         const mml::Page& pg = m->pages.at((a - m->start) / page());
         const PageInfo k = page_info(p.pid, a);
-        EXPECT_EQ(mml::abi::pm_present(pg.entry), k.present) << when << " page " << i;
+        const std::string where = std::string(when) + " pid " + std::to_string(p.pid) + " page " +
+                                  std::to_string(i) + " of " + m->perms;
+        EXPECT_EQ(mml::abi::pm_present(pg.entry), k.present) << where;
         if (!k.present) continue;
-        ++present;
-        EXPECT_EQ(mml::abi::pm_pfn(pg.entry), k.pfn) << when << " page " << i;
-        EXPECT_EQ(mml::abi::pm_exclusive(pg.entry), k.exclusive) << when << " page " << i;
+        ++seen.present;
+        EXPECT_EQ(mml::abi::pm_pfn(pg.entry), k.pfn) << where;
+        EXPECT_EQ(mml::abi::pm_exclusive(pg.entry), k.exclusive) << where;
         EXPECT_EQ(static_cast<int64_t>(pg.mapcount), k.count)
-            << when << " pid " << p.pid << " page " << i << (k.exclusive ? " (exclusive)" : "");
+            << where << (k.exclusive ? " (exclusive)" : "");
+        uint64_t kflags = 0;
+        EXPECT_TRUE(pread_u64("/proc/kpageflags", k.pfn, kflags)) << where;
+        if (pg.flags_read()) {
+            EXPECT_EQ(pg.kflags & ~kVolatile, kflags & ~kVolatile)
+                << where << ": " << mml::abi::kpageflags_to_string(pg.kflags) << " vs "
+                << mml::abi::kpageflags_to_string(kflags);
+        } else {
+            // The shortcuts' preconditions, from the kernel's own flags.
+            EXPECT_TRUE((kflags >> mml::abi::kKpfAnon) & 1) << where << ": flags not read";
+            EXPECT_FALSE((kflags >> mml::abi::kKpfZeroPage) & 1) << where << ": zero page";
+            EXPECT_FALSE((kflags >> mml::abi::kKpfThp) & 1) << where << ": THP";
+            if (!k.exclusive) ++seen.count_only;
+        }
+        expect_same_class(pg, *m, k, kflags, where);
     }
-    return present;
+    return seen;
 }
 
 class LabKpage : public ::testing::Test {
@@ -71,22 +113,94 @@ protected:
     uint64_t addr = 0;
 };
 
+// The GUI's picture of the 16 pages (the classifier with the snapshot's own zero-page PFN):
+// 0-9 written (shared after a fork unless copied), 10-11 the zero page, 12-15 not present.
+void expect_picture(const mml::Snapshot& snap, const mml::Process& p, uint64_t addr, bool forked,
+                    const char* when) {
+    const mml::ClassifyEnv env = mml::classify_env(snap, p);
+    const mml::Mapping* m = p.mapping_at(addr);
+    ASSERT_NE(m, nullptr) << when;
+    for (uint64_t i = 0; i < kPages; ++i) {
+        const mml::Page& pg = m->pages.at((addr - m->start) / page() + i);
+        const mml::PageClass c = mml::classify_page(pg, mml::MappingTraits::of(*m), env);
+        const std::string where = std::string(when) + " page " + std::to_string(i);
+        if (i >= 12) {
+            EXPECT_EQ(c.base, mml::PageBase::NotPresent) << where;
+        } else if (i >= 10) {
+            EXPECT_EQ(c.base, mml::PageBase::ZeroPage) << where;
+        } else {
+            EXPECT_EQ(c.base, mml::PageBase::Present) << where;
+            EXPECT_EQ(c.dirty, mml::Know::Yes) << where;
+            EXPECT_EQ(c.dirty_src, mml::DirtySource::AnonWrite) << where;
+            if (!forked) {
+                EXPECT_EQ(c.shared, mml::Know::No) << where;
+            }
+        }
+    }
+}
+
+mml::Snapshot one(const mml::Process& p) {
+    mml::Snapshot s;
+    s.caps.pfn = s.caps.kpage = true;
+    s.processes.push_back(p);
+    return s;
+}
+
 } // namespace
 
 TEST_F(LabKpage, DerivedMapcountIsKpagecountBeforeAndAfterForkAndCow) {
-    EXPECT_EQ(expect_truth(read(pid), addr, "before fork"), 12);
+    const mml::Process before = read(pid);
+    EXPECT_EQ(expect_truth(before, addr, "before fork").present, 12);
+    expect_picture(one(before), before, addr, false, "before fork");
     const int child = fork_child(pid);
     ASSERT_GT(child, 0);
-    expect_truth(read(pid), addr, "after fork, parent");
-    expect_truth(read(child), addr, "after fork, child");
+    for (int who : {pid, child}) {
+        const mml::Process p = read(who);
+        const Seen seen =
+            expect_truth(p, addr, who == pid ? "after fork, parent" : "after fork, child");
+        EXPECT_EQ(seen.count_only, 10) << "shared anonymous pages: kpagecount only";
+        expect_picture(one(p), p, addr, true, "after fork");
+    }
     // Copy-on-write of page 3 in the child: both sides exclusive again for that page.
     ASSERT_TRUE(lab.call(child, store_req(addr + 3 * page(), "y")).delivered);
     const mml::Process pp = read(pid), cp = read(child);
-    expect_truth(pp, addr, "after COW, parent");
-    expect_truth(cp, addr, "after COW, child");
+    EXPECT_EQ(expect_truth(pp, addr, "after COW, parent").count_only, 9);
+    EXPECT_EQ(expect_truth(cp, addr, "after COW, child").count_only, 9);
+    expect_picture(one(pp), pp, addr, true, "after COW, parent");
     EXPECT_EQ(
         pp.mapping_at(addr)->pages.at((addr - pp.mapping_at(addr)->start) / page() + 3).mapcount,
         1u);
+}
+
+// File pages (clean and dirty, shared and private, a private copy) before and after a fork:
+// their flags are always read, the private copy's are not once it is shared.
+TEST_F(LabKpage, FilePagesCleanDirtyAndCopiesMatchTheKernel) {
+    const int fd = static_cast<int>(
+        lab.call(pid, req(mml::Op::Open, {u(O_RDWR | O_CREAT), 0600}, "kpage.bin")).reply.ret);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(lab.call(pid, req(mml::Op::Ftruncate, {u(fd), 8 * page()})).reply.ret, 0);
+    mml::Request w = req(mml::Op::WriteFd, {u(fd)});
+    w.data.assign(8 * page(), 'f');
+    ASSERT_EQ(lab.call(pid, w).reply.ret, static_cast<int64_t>(8 * page()));
+    uint64_t at[2] = {};
+    for (int i = 0; i < 2; ++i) {
+        mml::Outcome o = lab.call(
+            pid, mmap_req(0, 8 * page(), PROT_READ | PROT_WRITE, i ? MAP_PRIVATE : MAP_SHARED, fd));
+        ASSERT_TRUE(o.delivered) << o.error;
+        at[i] = static_cast<uint64_t>(o.reply.ret);
+        // Page 0 written, page 1 read, in each mapping.
+        ASSERT_TRUE(lab.call(pid, store_req(at[i], "w")).delivered);
+        ASSERT_TRUE(lab.call(pid, req(mml::Op::TouchRead, {at[i] + page(), 1})).delivered);
+    }
+    for (uint64_t a : at) expect_truth(read(pid), a, "file, before fork", 8);
+    const int child = fork_child(pid);
+    ASSERT_GT(child, 0);
+    for (int who : {pid, child})
+        for (uint64_t a : at) expect_truth(read(who), a, "file, after fork", 8);
+    ASSERT_TRUE(lab.call(child, req(mml::Op::TouchRead, {at[0], 8 * page()})).delivered);
+    ASSERT_TRUE(lab.call(child, store_req(at[1] + page(), "c")).delivered);
+    for (int who : {pid, child})
+        for (uint64_t a : at) expect_truth(read(who), a, "file, child read and wrote", 8);
 }
 
 TEST_F(LabKpage, SamplerReuseStaysTrueAcrossForksCowAndExit) {
@@ -99,7 +213,10 @@ TEST_F(LabKpage, SamplerReuseStaysTrueAcrossForksCowAndExit) {
     auto check_all = [&](const char* when) {
         mml::SnapshotPtr snap = s.sample_now();
         for (const mml::Process& p : snap->processes)
-            if (p.state == mml::ProcState::Alive) expect_truth(p, addr, when);
+            if (p.state == mml::ProcState::Alive) {
+                expect_truth(p, addr, when);
+                expect_picture(*snap, p, addr, true, when);
+            }
         return s.stats().last_kpage;
     };
     check_all("after fork (cold)");
@@ -134,5 +251,5 @@ TEST_F(LabKpage, IdleLabIsCopiedNotReread) {
     ASSERT_TRUE(lab.call(pid, store_req(addr + 12 * page(), "w")).delivered);
     mml::SnapshotPtr c = s.sample_now();
     EXPECT_EQ(s.stats().full_reads, 2u);
-    EXPECT_EQ(expect_truth(*c->process(pid), addr, "after an action"), 13);
+    EXPECT_EQ(expect_truth(*c->process(pid), addr, "after an action").present, 13);
 }

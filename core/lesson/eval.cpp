@@ -96,12 +96,25 @@ struct Ev {
     }
 
     // A present page is the shared zero page: kpageflags tell; without them a page that is
-    // neither exclusive nor file/shared could be the zero page or a shared copy-on-write page.
+    // neither exclusive nor file/shared could be the zero page or a shared copy-on-write page,
+    // unless its kpagecount was read and is not 0 (the zero page is never counted; the readers
+    // read the flags of every frame whose count is 0).
     static bool is_zero_page(const Process& p, uint64_t addr) {
         const Page& pg = page(p, addr);
-        if (p.kpage_known) return (pg.kflags >> abi::kKpfZeroPage) & 1;
+        if (p.kpage_known && pg.flags_read()) return (pg.kflags >> abi::kKpfZeroPage) & 1;
         if (abi::pm_exclusive(pg.entry) || abi::pm_file_shared(pg.entry)) return false;
+        if (p.kpage_known && pg.count_read() && pg.mapcount > 0) return false;
         skip("needs root: telling the zero page from a shared page needs /proc/kpageflags");
+    }
+    // kpageflags of a present page, or a skip saying plainly that they were not read.
+    static uint64_t flags_of(const Process& p, uint64_t addr) {
+        const Page& pg = kpage(p, addr);
+        if (!pg.flags_read())
+            skip(fmt::format("kpageflags were not read for the page at {:#x}: the snapshot reads "
+                             "them only where they are needed (not for anonymous pages whose "
+                             "mapcount the exclusive bit or kpagecount gives)",
+                             addr));
+        return pg.kflags;
     }
     Val page_fn(const std::string& f, const XExpr& e);
     Val mapping_fn(const std::string& f, const XExpr& e);
@@ -218,10 +231,10 @@ Val Ev::page_fn(const std::string& f, const XExpr& e) {
     if (f == "file_page") return Val::of_bool(abi::pm_file_shared(pg.entry));
     const Page& kp = kpage(p, addr);
     if (f == "mapcount") return Val::of_int(kp.mapcount);
-    if (f == "zero_page") return Val::of_bool((kp.kflags >> abi::kKpfZeroPage) & 1);
+    if (f == "zero_page") return Val::of_bool(is_zero_page(p, addr));
     std::string flag = str(e.kids[r + 1]);
     for (const auto& fl : abi::kpageflag_table())
-        if (fl.name == flag) return Val::of_bool((kp.kflags >> fl.bit) & 1);
+        if (fl.name == flag) return Val::of_bool((flags_of(p, addr) >> fl.bit) & 1);
     fail(fmt::format("unknown kpageflags name \"{}\"", flag));
 }
 
