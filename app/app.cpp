@@ -184,6 +184,7 @@ void App::frame() {
     pump_events();
     fix_selection();
     update_watch();
+    bench_frame();
     follow_lesson();
     handle_keys();
     lesson_keys();
@@ -253,6 +254,7 @@ void App::draw_panels(Context& ctx) {
 
 void App::render(int fb_w, int fb_h) {
     ImDrawData* dd = ImGui::GetDrawData();
+    merger_.merge(dd); // one buffer upload: one llvmpipe flush instead of one per window
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_MenuBarBg];
     if (shot_.stage == ShotRequest::Stage::Rendering && shot_.scale > 1) {
         const int w = static_cast<int>(dd->DisplaySize.x * dd->FramebufferScale.x);
@@ -323,7 +325,7 @@ void App::start_script() {
 
 // Scripted runs (tests, slides): run the script, let the last snapshot be drawn, save, quit.
 void App::drive_automation() {
-    if (!script_queued_ && exec_.ready()) start_script();
+    if (!script_queued_ && exec_.ready() && opts_.bench_frames <= 0) start_script();
     if (export_dir_active()) drive_export();
     if (!opts_.screenshot.empty() && script_queued_ && shot_.stage == ShotRequest::Stage::None &&
         !quit_) {
@@ -339,21 +341,6 @@ void App::drive_automation() {
     if (opts_.quit_after_frames > 0 &&
         frames_ + 1 >= static_cast<uint64_t>(opts_.quit_after_frames))
         quit_ = true;
-    if (opts_.bench_frames > 0 && frame_ms_.size() >= static_cast<size_t>(opts_.bench_frames)) {
-        std::vector<float> v = frame_ms_;
-        std::sort(v.begin(), v.end());
-        const auto at = [&](double q) { return v[static_cast<size_t>(q * (v.size() - 1))]; };
-        std::printf("frames %zu  p50 %.2f ms  p99 %.2f ms  max %.2f ms\n", v.size(), at(0.5),
-                    at(0.99), v.back());
-        quit_ = true;
-    }
-}
-
-void App::record_frame_time() {
-    const auto now = std::chrono::steady_clock::now();
-    const float ms = std::chrono::duration<float, std::milli>(now - last_frame_).count();
-    last_frame_ = now;
-    if (opts_.bench_frames > 0 && exec_.ready() && frames_ > 2) frame_ms_.push_back(ms);
 }
 
 } // namespace mml::app

@@ -3,12 +3,14 @@
 #pragma once
 
 #include "app_state.hpp"
+#include "bench_run.hpp"
 #include "cli/cli.hpp"
 #include "executor.hpp"
 #include "lab.hpp"
 #include "lesson_export.hpp"
 #include "lesson_session.hpp"
 #include "panels/registry.hpp"
+#include "render/merge.hpp"
 #include "sampler.hpp"
 #include "screenshot.hpp"
 #include "style.hpp"
@@ -34,6 +36,8 @@ public:
     void frame();                    // ImGui::NewFrame ... panels ... ImGui::Render
     void render(int fb_w, int fb_h); // draw to the window, and to a PNG when one is due
     bool should_quit() const { return quit_; }
+    void set_main_time(std::chrono::steady_clock::time_point t) { bench_.main_t = t; }
+    void swapped() { bench_swapped(); } // after each glfwSwapBuffers
     int exit_code() const { return exit_code_; }
 
 private:
@@ -57,6 +61,14 @@ private:
     void finish_capture(bool ok, const std::string& path, const std::string& err);
     void write_layout_json();
     void record_frame_time();
+    // --bench-frames (app_bench.cpp).
+    void bench_frame();
+    void bench_swapped();
+    void bench_start_scene();
+    void bench_enter_scene();
+    void bench_frame_modes();
+    void bench_latency();
+    void bench_report();
     // Guided mode, presenter mode and export (app_lesson.cpp, app_export.cpp).
     void load_lesson_list();
     void open_lesson(const std::string& path);
@@ -111,8 +123,9 @@ private:
     bool script_queued_ = false, quit_ = false;
     int exit_code_ = 0;
     uint64_t frames_ = 0, settle_frames_ = 0;
-    ShotRequest shot_;            // the screenshot being taken (none, 1x or 2x)
-    std::vector<float> frame_ms_; // --bench-frames
+    ShotRequest shot_; // the screenshot being taken (none, 1x or 2x)
+    BenchRun bench_;   // --bench-frames
+    render::DrawMerger merger_;
     std::chrono::steady_clock::time_point last_frame_;
 };
 

@@ -20,6 +20,7 @@
 #include <backends/imgui_impl_opengl3.h>
 #endif
 
+#include <chrono>
 #include <cstdio>
 
 static void glfw_error_callback(int error, const char* description) {
@@ -27,6 +28,7 @@ static void glfw_error_callback(int error, const char* description) {
 }
 
 int main(int argc, char** argv) {
+    const auto main_t = std::chrono::steady_clock::now(); // --bench-frames: time to first frame
     mml::cli::GuiOptions gui;
     if (auto rc = mml::cli::dispatch(argc, argv, gui)) return *rc;
 
@@ -72,6 +74,7 @@ int main(int argc, char** argv) {
     int rc = 0;
     {
         mml::app::App app(window, gui);
+        app.set_main_time(main_t);
         while (!glfwWindowShouldClose(window) && !app.should_quit()) {
             glfwPollEvents();
             app.prepare_frame(); // font atlas rebuilds happen between frames
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
             glfwGetFramebufferSize(window, &fb_w, &fb_h);
             app.render(fb_w, fb_h);
             glfwSwapBuffers(window);
+            app.swapped();
         }
         rc = app.exit_code();
     }

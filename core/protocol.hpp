@@ -30,7 +30,7 @@ enum class Op : uint32_t {
     Store,      // a[0]=addr, data=bytes -> bytes stored before a fault (all when none)
     Fill,       // a[0]=addr a[1]=len a[2]=byte -> bytes filled before a fault
     TouchRead,  // a[0]=addr a[1]=len: read one byte of every page -> sum of bytes
-    TouchWrite, // a[0]=addr a[1]=len a[2]=byte: write one byte at the start of every page
+    TouchWrite, // a[0]=addr a[1]=len a[2]=byte [a[3]=stride]: one byte at every page (or stride)
                 //   -> pages written before a fault
     Fork,       // fd passed with SCM_RIGHTS is the child's channel -> child pid
     Exit,       // a[0]=status
@@ -45,7 +45,8 @@ const char* op_name(Op op);
 // - Fill: volatile bytes up to 8-byte alignment, then volatile 8-byte stores, then bytes
 //   (a page boundary never splits a store, so the fault address is exact).
 // - TouchRead/TouchWrite: one volatile byte at a[0], then at the start of every following
-//   page that begins before a[0] + a[1].
+//   page that begins before a[0] + a[1] (TouchWrite with a[3] > page size: every a[3] bytes,
+//   rounded up to whole pages).
 // A SIGSEGV/SIGBUS during the access is caught: Reply::fault holds it, err stays 0, ret and
 // data describe the work done before the fault, and the process keeps serving. After
 // SetCrash(1) the signal kills the process instead (Outcome::died).

@@ -139,7 +139,9 @@ void access_fill(const Request& q) {
 void access_touch(const Request& q, bool write) {
     const uint64_t ps = page_size();
     const uintptr_t end = q.a[0] + q.a[1];
-    for (uintptr_t p = q.a[0]; p < end; p = (p & ~(ps - 1)) + ps) {
+    // TouchWrite a[3]: a stride in bytes, rounded up to whole pages (0: every page).
+    const uint64_t step = write && q.a[3] > ps ? (q.a[3] + ps - 1) & ~(ps - 1) : ps;
+    for (uintptr_t p = q.a[0]; p < end; p = (p & ~(ps - 1)) + step) {
         if (write) {
             *reinterpret_cast<volatile uint8_t*>(p) = static_cast<uint8_t>(q.a[2]);
         } else {

@@ -165,6 +165,10 @@ TEST_F(ScriptLab, FilesStringsAndHelpers) {
     EXPECT_EQ(run("read_pages(p, 4 * PAGE_SIZE);").value, 'x' + 'x' + 1 + 1);
     EXPECT_EQ(run("madvise(p, 4 * PAGE_SIZE, MADV_DONTNEED);").value, 0);
     EXPECT_EQ(run("char gone = p[0];").value, 0);
+    // A stride: every other page (pages 0 and 2 of 4), the others stay untouched.
+    EXPECT_EQ(run("write_pages(p, 4 * PAGE_SIZE, 'y', 2 * PAGE_SIZE);").value, 2);
+    EXPECT_EQ(run("read_pages(p, 4 * PAGE_SIZE);").value, 'y' + 'y');
+    EXPECT_EQ(run("madvise(p, 4 * PAGE_SIZE, MADV_DONTNEED);").value, 0);
     // Kernels without CONFIG_ANON_VMA_NAME answer EINVAL.
     StepResult named = run("prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, p, 4 * PAGE_SIZE, \"demo\");");
     EXPECT_TRUE(named.ran);

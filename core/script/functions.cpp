@@ -30,7 +30,7 @@ constexpr FnInfo kFunctions[] = {
     {"memset", Fn::Memset, 3, 3, 0, "void *", true, "memset(p, byte, n) fills n bytes"},
     {"strcpy", Fn::Strcpy, 2, 2, kArg1, "char *", true, "strcpy(p, \"text\") stores the bytes and the final NUL"},
     {"read_pages", Fn::ReadPages, 2, 2, 0, "long", false, "read_pages(p, n): mmaplab helper, reads one byte of every page"},
-    {"write_pages", Fn::WritePages, 2, 3, 0, "int", false, "write_pages(p, n[, byte]): mmaplab helper, writes one byte at the start of every page"},
+    {"write_pages", Fn::WritePages, 2, 4, 0, "int", false, "write_pages(p, n[, byte[, stride]]): mmaplab helper, writes one byte at the start of every page (or every stride bytes)"},
     {"prctl", Fn::Prctl, 5, 5, kArg4, "int", true, "prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, p, n, \"name\") names anonymous memory"},
     {"fork", Fn::Fork, 0, 0, 0, "pid_t", true, "fork() makes a child lab process named after the variable"},
     {"exit", Fn::Exit, 1, 1, 0, "int", true, "exit(status) ends the lab process"},

@@ -1,0 +1,245 @@
+// --bench-frames N (issue 5, parts 2-4): builds the reference scene through the executor (one
+// lab process maps 1 GiB, writes every other page and forks three times: 4 processes), selects
+// the 1 GiB mapping, opens every panel and measures frame times with sampling at 10 Hz and
+// paused in interleaved blocks, then action latency, time to first frame and the app's RSS.
+#include "app.hpp"
+#include "panels/view_util.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace mml::app {
+
+namespace {
+
+constexpr int kBlock = 60;    // frames per block of one mode (sampling on / paused)
+constexpr int kSkip = 6;      // first frames of a block not counted (the switch settles)
+constexpr int kWarmup = 30;   // frames after the scene is up, before measuring
+constexpr int kActions = 20;  // action-latency samples
+constexpr int kGapFrames = 3; // frames between one action shown and the next submitted
+
+constexpr const char* kScene =
+    "char *big = mmap(NULL, 1L << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, "
+    "-1, 0);\n"
+    "write_pages(big, 1L << 30, 'b', 2 * PAGE_SIZE);\n"
+    "pid_t child1 = fork();\n"
+    "pid_t child2 = fork();\n"
+    "pid_t child3 = fork();\n";
+
+} // namespace
+
+double quantile(std::vector<float> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const double pos = q * static_cast<double>(v.size() - 1);
+    return v[static_cast<size_t>(pos + 0.5)];
+}
+
+void self_rss(long& rss_kb, long& hwm_kb) {
+    std::ifstream f("/proc/self/status");
+    std::string line;
+    while (std::getline(f, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) rss_kb = std::atol(line.c_str() + 6);
+        if (line.rfind("VmHWM:", 0) == 0) hwm_kb = std::atol(line.c_str() + 6);
+    }
+}
+
+double ms_since_exec() {
+    std::ifstream f("/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const size_t close = text.rfind(')');
+    if (close == std::string::npos) return -1;
+    std::istringstream rest(text.substr(close + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && rest >> field; ++i) // field 22: starttime, in clock ticks
+        if (i == 22) {
+            timespec ts{};
+            clock_gettime(CLOCK_BOOTTIME, &ts);
+            const double now_ms =
+                static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+            return now_ms - std::stod(field) * 1e3 / static_cast<double>(sysconf(_SC_CLK_TCK));
+        }
+    return -1;
+}
+
+void App::bench_start_scene() {
+    std::string err;
+    if (!opts_.script.empty()) { // a scene of one's own (the script runs as usual)
+        start_script();
+    } else if (!exec_.submit_script(kScene, "bench-scene", &err)) {
+        bench_.scene_error = err;
+    }
+    script_queued_ = true;
+    bench_.frames_wanted = opts_.bench_frames;
+    bench_.stage = BenchRun::Stage::Scene;
+}
+
+// The scene is up: select the largest sampled mapping of the first process ("big"), open every
+// panel but Lesson, sample at 10 Hz.
+void App::bench_enter_scene() {
+    const Process* p = snap_->process(exec_.main_pid());
+    if (!p) p = snap_->processes.empty() ? nullptr : &snap_->processes.front();
+    const Mapping* best = nullptr;
+    if (p)
+        for (const Mapping& m : p->mappings)
+            if (!m.pages.empty() && (!best || m.size() > best->size())) best = &m;
+    if (p && best) {
+        sel_.pid = p->pid;
+        sel_.mapping = best->start;
+        sel_.page_first = sel_.page_last = 1;
+    }
+    // MMAPLAB_BENCH_PANELS=pages,frames: only these panels (to see what a panel costs).
+    const char* only = std::getenv("MMAPLAB_BENCH_PANELS");
+    for (Panel& panel : panels_)
+        panel.open = panel.name != "lesson" &&
+                     (!only || std::string(only).find(panel.name) != std::string::npos);
+    sampler_.set_paused(false);
+    bench_.sampling = true;
+    bench_.stage = BenchRun::Stage::Warmup;
+    bench_.stage_at = frames_;
+    size_t procs = 0;
+    for (const Process& q : snap_->processes) procs += q.state == ProcState::Alive;
+    std::printf("bench scene: %zu lab processes, selected %s (%llu pages) of pid %d, %zu "
+                "panels open, sampling every 100 ms\n",
+                procs, best ? human_size(best->size()).c_str() : "nothing",
+                best ? static_cast<unsigned long long>(best->pages.size()) : 0ULL, p ? p->pid : 0,
+                panels_.size() - 1);
+}
+
+void App::bench_frame_modes() {
+    if (++bench_.block_frames < kBlock) return;
+    bench_.block_frames = 0;
+    const size_t want = static_cast<size_t>(bench_.frames_wanted);
+    if (bench_.on_ms.size() >= want && bench_.off_ms.size() >= want) {
+        sampler_.set_paused(false);
+        self_rss(bench_.rss_kb, bench_.hwm_kb);
+        bench_.stage = BenchRun::Stage::Latency;
+        bench_.stage_at = frames_;
+        return;
+    }
+    bench_.sampling = !bench_.sampling;
+    sampler_.set_paused(!bench_.sampling);
+}
+
+void App::bench_latency() {
+    if (bench_.pending && snap_ && snap_->action_seq > bench_.action_before) {
+        bench_.pending = false;
+        bench_.shown = true; // this frame draws it; the time is taken at its swap
+        bench_.shown_frame = frames_;
+        bench_.stage_at = frames_;
+        return;
+    }
+    if (bench_.pending || bench_.shown || frames_ < bench_.stage_at + kGapFrames) return;
+    if (bench_.actions >= kActions) {
+        bench_report();
+        quit_ = true;
+        return;
+    }
+    // An odd page (never written) of the selected mapping in the selected process.
+    const uint64_t page = 2 * static_cast<uint64_t>(bench_.actions) * 97 + 3;
+    char stmt[96];
+    std::snprintf(stmt, sizeof stmt, "*(char *)(0x%llx + %llu * PAGE_SIZE) = 'x';",
+                  static_cast<unsigned long long>(sel_.mapping),
+                  static_cast<unsigned long long>(page));
+    bench_.action_before = lab_.action_count();
+    bench_.submit_frame = frames_;
+    bench_.submit_t = BenchRun::Clock::now();
+    bench_.pending = true;
+    exec_.submit(stmt, sel_.pid);
+}
+
+// Called once per frame before the panels draw, with snap_ being what this frame shows.
+void App::bench_frame() {
+    if (opts_.bench_frames <= 0) return;
+    if (snap_ && !bench_.snapshot_drawn) {
+        bench_.snapshot_drawn = true;
+        bench_.first_snapshot_ms =
+            std::chrono::duration<double, std::milli>(BenchRun::Clock::now() - bench_.main_t)
+                .count();
+    }
+    switch (bench_.stage) {
+    case BenchRun::Stage::Off:
+        if (exec_.ready()) bench_start_scene();
+        break;
+    case BenchRun::Stage::Scene:
+        if (!bench_.scene_error.empty() || exit_code_ != 0) {
+            std::fprintf(stderr, "bench: the scene failed: %s\n", bench_.scene_error.c_str());
+            quit_ = true;
+        } else if (exec_.idle() && snap_ && snap_->action_seq == lab_.action_count()) {
+            bench_enter_scene();
+        }
+        break;
+    case BenchRun::Stage::Warmup:
+        if (frames_ >= bench_.stage_at + kWarmup) {
+            bench_.stage = BenchRun::Stage::Frames;
+            bench_.block_frames = 0;
+        }
+        break;
+    case BenchRun::Stage::Frames:
+        bench_frame_modes();
+        break;
+    case BenchRun::Stage::Latency:
+        bench_latency();
+        break;
+    case BenchRun::Stage::Done:
+        break;
+    }
+}
+
+// After each swap: frame times of the measured stage, the first swap, action latency.
+void App::bench_swapped() {
+    if (opts_.bench_frames <= 0) return;
+    const auto now = BenchRun::Clock::now();
+    if (bench_.first_swap_ms < 0) {
+        bench_.first_swap_ms =
+            std::chrono::duration<double, std::milli>(now - bench_.main_t).count();
+        bench_.first_swap_exec_ms = ms_since_exec();
+    }
+    if (bench_.shown) {
+        bench_.shown = false;
+        ++bench_.actions;
+        bench_.lat_frames.push_back(static_cast<float>(bench_.shown_frame - bench_.submit_frame));
+        bench_.lat_ms.push_back(
+            std::chrono::duration<float, std::milli>(now - bench_.submit_t).count());
+    }
+}
+
+void App::record_frame_time() {
+    const auto now = std::chrono::steady_clock::now();
+    const float ms = std::chrono::duration<float, std::milli>(now - last_frame_).count();
+    last_frame_ = now;
+    if (bench_.stage != BenchRun::Stage::Frames || bench_.block_frames < kSkip) return;
+    (bench_.sampling ? bench_.on_ms : bench_.off_ms).push_back(ms);
+}
+
+void App::bench_report() {
+    bench_.stage = BenchRun::Stage::Done;
+    const double on99 = quantile(bench_.on_ms, 0.99), off99 = quantile(bench_.off_ms, 0.99);
+    const ImGuiIO& io = ImGui::GetIO();
+    std::printf("bench display: %.0fx%.0f\n", io.DisplaySize.x, io.DisplaySize.y);
+    std::printf("bench frame_ms sampling=on  frames=%zu p50=%.2f p99=%.2f max=%.2f\n",
+                bench_.on_ms.size(), quantile(bench_.on_ms, 0.5), on99,
+                quantile(bench_.on_ms, 1.0));
+    std::printf("bench frame_ms sampling=off frames=%zu p50=%.2f p99=%.2f max=%.2f\n",
+                bench_.off_ms.size(), quantile(bench_.off_ms, 0.5), off99,
+                quantile(bench_.off_ms, 1.0));
+    std::printf("bench frame_p99_ratio on/off=%.2f\n", off99 > 0 ? on99 / off99 : 0.0);
+    std::printf("bench action_latency actions=%zu p50_frames=%.0f p99_frames=%.0f p50_ms=%.2f "
+                "p99_ms=%.2f\n",
+                bench_.lat_ms.size(), quantile(bench_.lat_frames, 0.5),
+                quantile(bench_.lat_frames, 0.99), quantile(bench_.lat_ms, 0.5),
+                quantile(bench_.lat_ms, 0.99));
+    std::printf("bench startup first_swap_ms=%.1f first_swap_since_exec_ms=%.0f "
+                "first_snapshot_frame_ms=%.1f\n",
+                bench_.first_swap_ms, bench_.first_swap_exec_ms, bench_.first_snapshot_ms);
+    std::printf("bench rss_kb=%ld hwm_kb=%ld\n", bench_.rss_kb, bench_.hwm_kb);
+    std::fflush(stdout);
+}
+
+} // namespace mml::app

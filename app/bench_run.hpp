@@ -1,0 +1,46 @@
+// --bench-frames N: the state of the frame-time benchmark (issue 5, parts 2-4). The App builds
+// the reference scene through the executor, then measures frame times with sampling on and
+// paused (interleaved blocks), action latency, time to first frame and its own RSS.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mml::app {
+
+struct BenchRun {
+    using Clock = std::chrono::steady_clock;
+    enum class Stage { Off, Scene, Warmup, Frames, Latency, Done } stage = Stage::Off;
+    int frames_wanted = 0; // per mode
+    uint64_t stage_at = 0; // frame number when the stage (or block) began
+    bool sampling = true;  // mode of the current block
+    int block_frames = 0;  // frames measured in the current block
+    std::vector<float> on_ms, off_ms;
+    // Action latency: one small action at a time, from submit to the frame that shows it.
+    int actions = 0;
+    bool pending = false;
+    uint64_t action_before = 0; // lab action count when it was submitted
+    uint64_t submit_frame = 0, shown_frame = 0;
+    bool shown = false; // shown in the frame being drawn: latency taken at its swap
+    Clock::time_point submit_t;
+    std::vector<float> lat_frames, lat_ms;
+    // Start-up: steady clock at main() and the first swaps.
+    Clock::time_point main_t;
+    double first_swap_ms = -1;      // main() to the first swap
+    double first_swap_exec_ms = -1; // exec to the first swap (/proc starttime: 10 ms ticks)
+    double first_snapshot_ms = -1;  // main() to the first frame that draws a snapshot
+    bool snapshot_drawn = false;
+    long rss_kb = 0, hwm_kb = 0;
+    std::string scene_error;
+};
+
+// p-quantile (0..1) of v, nearest rank on a sorted copy; 0 when empty.
+double quantile(std::vector<float> v, double q);
+// VmRSS and VmHWM of this process in kB (from /proc/self/status; the App's own footprint).
+void self_rss(long& rss_kb, long& hwm_kb);
+// Milliseconds from this process's start (exec, /proc/self/stat starttime, 10 ms ticks) to now.
+double ms_since_exec();
+
+} // namespace mml::app
