@@ -86,32 +86,37 @@ void report_snapshot(const char* label, pid_t pid) {
 }
 
 // The Sampler's path over parent + child: both read, then kpage for the two together (each
-// frame once); warm = the next snapshot with nothing changed, reusing what provably did not.
+// frame once, shared mapcounts counted from PTEs and checked on a slice); warm = the next
+// snapshot with nothing changed. "read" = the same with every shared frame read (no counting).
 void report_pair(pid_t parent, pid_t child) {
     std::string buf;
     std::vector<uint64_t> pm;
     std::vector<mml::Process> prev(2), cur(2);
-    mml::procfs::KpageStats cold_st, warm_st;
+    mml::procfs::KpageStats cold_st, warm_st, read_st;
     uint64_t slice = 0;
-    auto snap = [&](bool warm) {
+    auto snap = [&](bool warm, bool count, mml::procfs::KpageStats& st) {
         for (int i = 0; i < 2; ++i)
             mml::procfs::read_process(i ? child : parent, opts(false, false), cur[i]);
         mml::Process* both[2] = {&cur[0], &cur[1]};
         mml::procfs::KpageReuse reuse{&prev, ++slice};
-        mml::procfs::read_kpage(both, opts(true, false), warm ? &reuse : nullptr,
-                                warm ? &warm_st : &cold_st);
+        mml::procfs::ReadOptions o = opts(true, false);
+        o.count_shared = count;
+        mml::procfs::read_kpage(both, o, warm ? &reuse : nullptr, &st);
         std::swap(prev, cur);
     };
-    snap(false);
+    snap(false, true, cold_st);
     const auto t = interleaved(kRounds, {[&] {
                                              floor_read(parent, buf, pm);
                                              floor_read(child, buf, pm);
                                          },
-                                         [&] { snap(false); }, [&] { snap(true); }});
-    std::printf("%-20s floor %7.2f ms | cold %7.2f ms %5.2fx (%zu frames read) | warm %7.2f ms "
-                "%5.2fx (%zu reused, %zu read, %zu derived)\n",
-                "parent+child", t[0], t[1], t[1] / t[0], cold_st.frames_read, t[2], t[2] / t[0],
-                warm_st.reused, warm_st.read, warm_st.derived);
+                                         [&] { snap(false, true, cold_st); },
+                                         [&] { snap(true, true, warm_st); },
+                                         [&] { snap(false, false, read_st); }});
+    std::printf("%-20s floor %7.2f ms | cold %7.2f ms %5.2fx (%zu pages counted, %zu frames "
+                "checked, %zu read) | warm %7.2f ms %5.2fx | cold, every shared frame read "
+                "%7.2f ms %5.2fx (%zu frames read)\n",
+                "parent+child", t[0], t[1], t[1] / t[0], cold_st.counted, cold_st.checked,
+                cold_st.frames_read, t[2], t[2] / t[0], t[3], t[3] / t[0], read_st.frames_read);
 }
 
 void report_commands(pid_t pid, const std::string& app, const std::string& self) {

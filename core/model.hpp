@@ -27,15 +27,17 @@ std::string_view to_string(MappingKind k);
 // `kread` says which of the two files were read for the page (the readers set it); a Page
 // built by hand with kflags != 0 counts as fully read (a present mapped frame always has a flag).
 struct Page {
-    static constexpr uint8_t kCountRead = 1, kFlagsRead = 2; // bits of kread
+    // Bits of kread. kCountCounted: the mapcount is the number of page table entries that
+    // map the frame in every process that can map it (procfs.hpp, ReadOptions::count_shared).
+    static constexpr uint8_t kCountRead = 1, kFlagsRead = 2, kCountCounted = 4;
 
     uint64_t entry = 0;    // raw pagemap entry
     uint64_t kflags = 0;   // /proc/kpageflags (valid when flags_read())
     uint32_t mapcount = 0; // /proc/kpagecount (valid when count_read(); 1 when derived from
                            // the pagemap exclusive bit)
-    uint8_t kread = 0;     // kCountRead | kFlagsRead: what was read for this page
+    uint8_t kread = 0;     // kCountRead | kFlagsRead | kCountCounted: what is known and how
 
-    bool count_read() const { return (kread & kCountRead) != 0 || kflags != 0; }
+    bool count_read() const { return (kread & (kCountRead | kCountCounted)) != 0 || kflags != 0; }
     bool flags_read() const { return (kread & kFlagsRead) != 0 || kflags != 0; }
 };
 

@@ -42,6 +42,11 @@ struct ReadOptions {
     bool kpage = true;
     bool kpage_all = false; // read them for every present page, even where the exclusive bit
                             // already answers
+    // The caller observes every process that can map the anonymous pages of the others (the
+    // Sampler and its lab processes, all read without error): the mapcounts of shared
+    // anonymous pages are counted from their page table entries, checked against kpagecount
+    // on a sample of frames (read_kpage).
+    bool count_shared = false;
     bool skip_vsyscall = true;
     // Mappings with more pages than this get no pages (a 16 GiB reservation would otherwise
     // cost 64 MiB of Page entries); their smaps fields are still read.
@@ -65,6 +70,8 @@ struct KpageStats {
     size_t read = 0;        // pages whose values were read
     size_t frames_read = 0; // distinct frames whose kpagecount was read (each once)
     size_t flags_read = 0;  // of those, frames whose kpageflags were read too
+    size_t counted = 0;     // pages whose mapcount was counted from PTEs (count_shared)
+    size_t checked = 0;     // frames whose counted mapcount was checked against kpagecount
 };
 
 // Fills Page::mapcount, Page::kflags and Page::kread of the present pages of `procs` (their pagemap

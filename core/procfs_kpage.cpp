@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <chrono>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
 
@@ -32,18 +34,28 @@ namespace mml::procfs {
 // Read, count and flags: file and shmem pages (only KPF_DIRTY tells their dirtiness), pages of
 //   huge-capable mappings, and every page with ReadOptions::kpage_all. Each frame is read once
 //   per call even when several pages or processes map it (a bitmap of needed PFNs, no sort).
-// Reused (KpageReuse, the Sampler only): what was read for a non-exclusive anonymous page is
-//   copied from the previous snapshot when (1) no lab action ran in between, (2) its
-//   mapping has the same range and the page's pagemap entry in that process is bit-identical
-//   (same PFN, same exclusive bit), (3) no
-//   pagemap entry of any observed process changed to or from that PFN and the set of
-//   processes is the same, (4) the mapping is not KSM-mergeable (mg) nor huge-page capable.
-//   Why the mapcount is then the same: an anonymous page of a lab process can only be mapped
-//   by its fork relatives, which are all lab processes and all observed; a mapcount changes
-//   only when a page table entry changes, which (3) would have seen. Flags that change with no
-//   page table change (LRU aging, reclaim, mlock of a sibling is an action and so (1)) are
-//   bounded by re-reading a rotating slice: every page is read at least every
-//   kKpageRefreshEvery snapshots (1.6 s at 10 Hz).
+// Counted (ReadOptions::count_shared, the Sampler only): the mapcount of a present anonymous
+//   page without the exclusive bit, in a private mapping that is not KSM-mergeable, huge-page
+//   capable nor a PFN/IO map, and not the zero page (its PFN learned by reading a fresh page of
+//   our own, confirmed by its ZERO_PAGE flag), is the number of page table entries mapping its
+//   frame in the observed processes: such a page can only be mapped by its fork relatives,
+//   all lab processes and all observed, and kpagecount of a small page counts exactly its page
+//   table entries. Checked every call, mapping by mapping: a frame counted once (its exclusive
+//   bit says otherwise: a mapper we do not see) or a mismatch with kpagecount on the mapping's
+//   first frame or on its frames of a rotating 1/kKpageRefreshEvery slice sends all of that
+//   mapping's pages to kpagecount instead (the benchmark's subject, forked without exec, shares
+//   the benchmark's heap: caught here; tests/lab_kpage.cpp hides a child to show it).
+// Reused (KpageReuse, the Sampler only; then nothing is counted): what is known of a shared
+//   anonymous page (read or counted) is copied from the previous snapshot when (1) no lab action
+//   ran in between, (2) its mapping has the same range and the page's pagemap entry in that process
+//   is bit-identical (same PFN, same exclusive bit), (3) no pagemap entry of any observed process
+//   changed to or from that PFN and the set of processes is the same, (4) the mapping is not
+//   KSM-mergeable (mg) nor huge-page capable. Why the mapcount is then the same: an anonymous page
+//   of a lab process can only be mapped by its fork relatives, which are all lab processes and all
+//   observed; a mapcount changes only when a page table entry changes, which (3) would have seen.
+//   Flags that change with no page table change (LRU aging, reclaim, mlock of a sibling is an
+//   action and so (1)) are bounded by re-reading a rotating slice: every page is read at least
+//   every kKpageRefreshEvery snapshots (1.6 s at 10 Hz).
 // tests/lab_kpage.cpp checks each of these against a fresh read of both files.
 
 namespace {
@@ -247,6 +259,13 @@ void diff_into(const Process& a, const Process& b, uint64_t ps, bool only_unmatc
     }
 }
 
+// Every mapping of the process has its pagemap entries (none skipped as too large).
+bool pages_read(const Process& p) {
+    for (const Mapping& m : p.mappings)
+        if (m.pages.empty() && m.path != "[vsyscall]") return false;
+    return true;
+}
+
 // PFNs whose page table entries changed between the previous and this snapshot, in any
 // observed process. False when the sets of processes differ or a mapping went unread: then
 // nothing is reused.
@@ -257,9 +276,7 @@ bool changed_frames(std::span<Process* const> procs, const std::vector<Process>&
     if (prev_alive != procs.size()) return false;
     for (const Process* p : procs) {
         const Process* q = find_pid(prev, p->pid);
-        if (!q || !p->error.empty()) return false;
-        for (const Mapping& m : p->mappings)
-            if (m.pages.empty() && m.path != "[vsyscall]") return false;
+        if (!q || !p->error.empty() || !pages_read(*p)) return false;
         diff_into(*p, *q, ps, false, out);
         diff_into(*q, *p, ps, true, out); // what went away (ranges p no longer has)
     }
@@ -274,16 +291,104 @@ bool refresh_now(uint64_t vpn, uint64_t slice) {
     return (vpn * 0x9E3779B97F4A7C15ull >> 40) % kKpageRefreshEvery == slice % kKpageRefreshEvery;
 }
 
+// Whether the shared anonymous pages of `m` may have their mapcount counted from PTEs.
+bool countable(const Mapping& m) {
+    if (m.perms.size() < 4 || m.perms[3] != 'p') return false;
+    if (m.has_flag("mg") || m.has_flag("pf") || m.has_flag("io") || m.has_flag("mm")) return false;
+    switch (m.kind()) {
+    case MappingKind::Anonymous:
+    case MappingKind::Heap:
+    case MappingKind::Stack:
+    case MappingKind::File:
+    case MappingKind::Library:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// The zero page's PFN: a read of a fresh private anonymous page of our own maps it; confirmed
+// by its ZERO_PAGE flag. 0 when that cannot be shown.
+uint64_t probe_zero_pfn(int flags_fd, uint64_t page_size) {
+    void* m = ::mmap(nullptr, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) return 0;
+    (void)*static_cast<const volatile char*>(m);
+    uint64_t e = 0, flags = 0;
+    Fd pm(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+    const bool ok = pm.fd >= 0 && pread_full(pm.fd, &e, sizeof e,
+                                             reinterpret_cast<uintptr_t>(m) / page_size * sizeof e);
+    ::munmap(m, page_size);
+    const uint64_t pfn = ok && abi::pm_present(e) ? abi::pm_pfn(e) : 0;
+    if (pfn == 0 || !pread_full(flags_fd, &flags, sizeof flags, pfn * sizeof flags)) return 0;
+    return (flags >> abi::kKpfZeroPage) & 1 ? pfn : 0;
+}
+
+// Mapcounts of `counted` from the PTEs of the observed processes (one page, one PTE), checked
+// against kpagecount mapping by mapping (`groups`: ranges of `counted`, one per mapping) on its
+// first frame and the frames of one slice. The pages of a mapping that fails a check go to
+// `todo` (read) instead, with nothing assigned.
+void count_ptes(int counts_fd, const std::vector<Page*>& counted,
+                const std::vector<std::pair<size_t, size_t>>& groups, uint64_t slice,
+                std::vector<Page*>& todo, KpageStats& st) {
+    FrameSet set;
+    if (!frames_of(counted, set)) {
+        todo.insert(todo.end(), counted.begin(), counted.end());
+        return;
+    }
+    std::vector<uint32_t> n(set.count(), 0);
+    for (const Page* pg : counted) ++n[set.rank(abi::pm_pfn(pg->entry))];
+    auto sampled = [&](size_t i, size_t first) {
+        return i == first || set.rank(abi::pm_pfn(counted[i]->entry)) % kKpageRefreshEvery ==
+                                 slice % kKpageRefreshEvery;
+    };
+    std::vector<Page*> sample;
+    for (const auto& [first, end] : groups)
+        for (size_t i = first; i < end; ++i)
+            if (sampled(i, first)) sample.push_back(counted[i]);
+    FrameSet check;
+    std::vector<uint64_t> kernel;
+    const bool checked = frames_of(sample, check) && read_set(counts_fd, check, kernel, false);
+    for (const auto& [first, end] : groups) {
+        bool ok = checked;
+        for (size_t i = first; i < end && ok; ++i) {
+            const uint64_t pfn = abi::pm_pfn(counted[i]->entry);
+            const uint32_t c = n[set.rank(pfn)];
+            // Seen once without the exclusive bit, or not what the kernel says: a mapper we do
+            // not see (or a kernel that counts otherwise).
+            ok = c > 1 && (!sampled(i, first) || kernel[check.rank(pfn)] == c);
+        }
+        for (size_t i = first; i < end; ++i) {
+            Page* pg = counted[i];
+            if (!ok) {
+                todo.push_back(pg);
+                continue;
+            }
+            pg->mapcount = n[set.rank(abi::pm_pfn(pg->entry))];
+            pg->kread = Page::kCountCounted;
+            ++st.counted;
+        }
+    }
+    st.checked = check.count();
+}
+
 // Pass 1 over one mapping: derive what the exclusive bit answers, reuse what provably did not
 // change, and list the rest in `todo` (kpagecount), those that need flags also in `flagged`.
 struct Pass1 {
     const std::vector<uint64_t>* changed = nullptr;
     uint64_t slice = 0, page_size = 4096;
-    std::vector<Page*> todo, flagged;
+    uint64_t zero_pfn = 0; // with count_shared: the zero page (read, never counted)
+    std::vector<Page*> todo, flagged, counted;
+    std::vector<std::pair<size_t, size_t>> groups; // ranges of `counted`, one per mapping
     KpageStats st;
 
     // `before`: the previous snapshot's pages of the same range (reuse allowed), or nullptr.
-    void mapping(Mapping& m, bool all, const Page* before) {
+    // `count`: its shared anonymous pages go to `counted` (count_shared and countable(m)).
+    void mapping(Mapping& m, bool all, const Page* before, bool count) {
+        const size_t first_counted = counted.size();
+        pages(m, all, before, count);
+        if (counted.size() > first_counted) groups.emplace_back(first_counted, counted.size());
+    }
+    void pages(Mapping& m, bool all, const Page* before, bool count) {
         Page* pg = m.pages.data();
         const uint64_t first_vpn = m.start / page_size;
         for (size_t i = 0; i < m.pages.size(); ++i) {
@@ -296,6 +401,12 @@ struct Pass1 {
                 pg[i].kflags = 0;
                 pg[i].kread = 0;
                 ++st.derived;
+                continue;
+            }
+            if (count && !file && pfn != zero_pfn) {
+                pg[i].kflags = 0;
+                pg[i].kread = 0;
+                counted.push_back(&pg[i]);
                 continue;
             }
             if (before && !file && !refresh_now(first_vpn + i, slice) &&
@@ -312,7 +423,7 @@ struct Pass1 {
         }
     }
     bool reuse(Page& pg, const Page& o, uint64_t pfn) {
-        if (o.entry != pg.entry || (o.kread & Page::kCountRead) == 0 ||
+        if (o.entry != pg.entry || !o.count_read() ||
             (!changed->empty() && std::binary_search(changed->begin(), changed->end(), pfn)))
             return false;
         pg.mapcount = o.mapcount;
@@ -371,13 +482,22 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
                 KpageStats* stats) {
     Pass1 pass;
     pass.page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-    pass.slice = reuse ? reuse->slice : 0;
+    // The checked slice rotates with the Sampler's counter, else with the clock.
+    pass.slice = reuse ? reuse->slice
+                       : static_cast<uint64_t>(
+                             std::chrono::steady_clock::now().time_since_epoch().count() >> 20);
     Fd counts(::open("/proc/kpagecount", O_RDONLY | O_CLOEXEC));
     Fd flags(::open("/proc/kpageflags", O_RDONLY | O_CLOEXEC));
     const bool readable = counts.fd >= 0 && flags.fd >= 0;
     std::vector<uint64_t> changed;
+    // Reuse when allowed (the cheapest: only a slice is read again), else count when allowed.
     const bool may_reuse = readable && reuse && reuse->previous &&
                            changed_frames(procs, *reuse->previous, pass.page_size, changed);
+    if (readable && opt.count_shared && !may_reuse)
+        pass.zero_pfn = probe_zero_pfn(flags.fd, pass.page_size);
+    const bool count =
+        pass.zero_pfn != 0 &&
+        std::all_of(procs.begin(), procs.end(), [](const Process* p) { return pages_read(*p); });
     pass.changed = &changed;
     for (Process* p : procs) {
         p->kpage_known = p->pfn_known && readable;
@@ -387,9 +507,12 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
             if (m.pages.empty()) continue;
             const bool all = opt.kpage_all || huge_capable(m);
             const Page* before = prev.twin(m);
-            pass.mapping(m, all, all || m.has_flag("mg") ? nullptr : before);
+            pass.mapping(m, all, all || m.has_flag("mg") ? nullptr : before,
+                         count && !all && countable(m));
         }
     }
+    if (!pass.counted.empty())
+        count_ptes(counts.fd, pass.counted, pass.groups, pass.slice, pass.todo, pass.st);
     if (stats) *stats = pass.st;
     if (pass.todo.empty()) return readable;
     if (!read_frames(counts.fd, flags.fd, pass)) {

@@ -214,8 +214,12 @@ void Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
     procfs::KpageStats ks;
     if (opts_.pages && caps_.pfn) {
         std::vector<Process*> live;
-        for (Process& p : snap.processes)
+        bool all_read = true; // then every mapper of a lab process's anonymous page is here
+        for (Process& p : snap.processes) {
             if (ok_alive(p)) live.push_back(&p);
+            all_read &= p.state != ProcState::Alive || p.error.empty();
+        }
+        opt.count_shared = all_read;
         // Reuse only across snapshots with no action in between (see procfs_kpage.cpp).
         procfs::KpageReuse reuse{prev ? &prev->processes : nullptr, seq_};
         const bool same_actions = prev && prev->action_seq == snap.action_seq;

@@ -8,6 +8,7 @@
 #include "procfs.hpp"
 #include "sampler.hpp"
 
+#include <functional>
 #include <gtest/gtest.h>
 
 using namespace labtest;
@@ -82,7 +83,7 @@ Seen expect_truth(const mml::Process& p, uint64_t addr, const char* when, uint64
 }
 
 class LabKpage : public ::testing::Test {
-protected:
+public:
     void SetUp() override {
         if (!root()) GTEST_SKIP() << "mapcounts need CAP_SYS_ADMIN";
         std::string err;
@@ -106,6 +107,14 @@ protected:
     mml::Process read(int p) {
         mml::Process out;
         EXPECT_TRUE(mml::procfs::read_process(p, {}, out)) << out.error;
+        return out;
+    }
+    // Pagemap only, for read_kpage over several processes.
+    mml::Process read_light(int p) {
+        mml::Process out;
+        mml::procfs::ReadOptions o;
+        o.kpage = false;
+        EXPECT_TRUE(mml::procfs::read_process(p, o, out)) << out.error;
         return out;
     }
     mml::Lab lab{options()};
@@ -203,39 +212,89 @@ TEST_F(LabKpage, FilePagesCleanDirtyAndCopiesMatchTheKernel) {
         for (uint64_t a : at) expect_truth(read(who), a, "file, child read and wrote", 8);
 }
 
-TEST_F(LabKpage, SamplerReuseStaysTrueAcrossForksCowAndExit) {
-    mml::SamplerOptions so;
-    so.interval = 0ms;
-    so.idle_refresh = 0ms; // every snapshot reads /proc: this test is about kpage reuse
-    mml::Sampler s(lab, so);
-    const int child = fork_child(pid);
+// Fork, a second fork, copy-on-write in the grandchild and its exit, each snapshot taken twice
+// (cold after the action, warm with nothing changed): `check` takes one and compares it.
+void fork_story(LabKpage& t, const std::function<mml::procfs::KpageStats(const char*)>& check,
+                bool expect_counted) {
+    const int child = t.fork_child(t.pid);
     ASSERT_GT(child, 0);
-    auto check_all = [&](const char* when) {
-        mml::SnapshotPtr snap = s.sample_now();
-        for (const mml::Process& p : snap->processes)
-            if (p.state == mml::ProcState::Alive) {
-                expect_truth(p, addr, when);
-                expect_picture(*snap, p, addr, true, when);
-            }
-        return s.stats().last_kpage;
-    };
-    check_all("after fork (cold)");
-    const auto warm = check_all("after fork (warm)");
-    EXPECT_GT(warm.reused, 0u) << "an idle lab reuses the mapcounts of shared pages";
-    // A second fork: three mappers; the reuse must not keep the old count of 2.
-    const int grandchild = fork_child(child);
+    const auto cold = check("after fork (cold)");
+    const auto warm = check("after fork (warm)");
+    if (expect_counted) {
+        EXPECT_GT(cold.counted, 0u) << "the Sampler counts the mapcounts of shared pages";
+        EXPECT_GT(cold.checked, 0u) << "and checks a slice against kpagecount";
+    } else {
+        EXPECT_GT(warm.reused, 0u) << "an idle lab reuses the mapcounts of shared pages";
+    }
+    // A second fork: three mappers; nothing may keep the old count of 2.
+    const int grandchild = t.fork_child(child);
     ASSERT_GT(grandchild, 0);
-    check_all("after second fork");
-    check_all("after second fork (warm)");
+    check("after second fork");
+    check("after second fork (warm)");
     // Copy-on-write in the grandchild, then its exit: counts drop without the parent's
     // pagemap entries changing.
-    ASSERT_TRUE(lab.call(grandchild, store_req(addr + 5 * page(), "z")).delivered);
-    check_all("after COW in grandchild");
-    check_all("after COW in grandchild (warm)");
-    ASSERT_TRUE(lab.kill(grandchild, SIGKILL));
+    ASSERT_TRUE(t.lab.call(grandchild, store_req(t.addr + 5 * page(), "z")).delivered);
+    check("after COW in grandchild");
+    check("after COW in grandchild (warm)");
+    ASSERT_TRUE(t.lab.kill(grandchild, SIGKILL));
     for (int i = 0; i < 200 && !is_dead(grandchild); ++i) std::this_thread::sleep_for(5ms);
-    check_all("after the grandchild died");
-    check_all("after the grandchild died (warm)");
+    check("after the grandchild died");
+    check("after the grandchild died (warm)");
+}
+
+TEST_F(LabKpage, SamplerCountsSharedMapcountsTrulyAcrossForksCowAndExit) {
+    mml::SamplerOptions so;
+    so.interval = 0ms;
+    so.idle_refresh = 0ms; // every snapshot reads /proc: this test is about kpage values
+    mml::Sampler s(lab, so);
+    fork_story(
+        *this,
+        [&](const char* when) {
+            mml::SnapshotPtr snap = s.sample_now();
+            for (const mml::Process& p : snap->processes)
+                if (p.state == mml::ProcState::Alive) {
+                    expect_truth(p, addr, when);
+                    expect_picture(*snap, p, addr, true, when);
+                }
+            return s.stats().last_kpage;
+        },
+        true);
+}
+
+TEST_F(LabKpage, ReuseWithoutCountingStaysTrueAcrossForksCowAndExit) {
+    std::vector<mml::Process> prev;
+    uint64_t slice = 0;
+    fork_story(
+        *this,
+        [&](const char* when) {
+            std::vector<mml::Process> now;
+            for (const mml::LabProcess& lp : lab.processes())
+                if (lp.alive) now.push_back(read_light(lp.pid));
+            std::vector<mml::Process*> live;
+            for (mml::Process& p : now) live.push_back(&p);
+            mml::procfs::KpageReuse reuse{&prev, ++slice};
+            mml::procfs::KpageStats st;
+            mml::procfs::read_kpage(live, {}, prev.empty() ? nullptr : &reuse, &st);
+            for (const mml::Process& p : now) expect_truth(p, addr, when);
+            prev = std::move(now);
+            return st;
+        },
+        false);
+}
+
+// Counting with a mapper out of sight (the child not observed) must not give the parent's
+// shared pages mapcount 1: the check falls back to kpagecount.
+TEST_F(LabKpage, CountingWithAnUnseenMapperFallsBackToKpagecount) {
+    const int child = fork_child(pid);
+    ASSERT_GT(child, 0);
+    mml::Process p = read_light(pid);
+    mml::Process* one = &p;
+    mml::procfs::ReadOptions opt;
+    opt.count_shared = true;
+    mml::procfs::KpageStats st;
+    ASSERT_TRUE(mml::procfs::read_kpage(std::span(&one, 1), opt, nullptr, &st));
+    EXPECT_EQ(st.counted, 0u);
+    EXPECT_EQ(expect_truth(p, addr, "parent alone, counting asked").count_only, 10);
 }
 
 TEST_F(LabKpage, IdleLabIsCopiedNotReread) {
