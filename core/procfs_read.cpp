@@ -112,10 +112,13 @@ bool wants_pages(const Mapping& m, const ReadOptions& opt, uint64_t page_size) {
 int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, std::vector<uint64_t>& buf) {
     const uint64_t first_page = maps.front().start / page_size;
     const uint64_t count = maps.back().end / page_size - first_page;
-    for (Mapping& m : maps) m.pages.resize(m.page_count(page_size));
+    // Pages are appended, not resized then copied: each Page is written once.
+    for (Mapping& m : maps) {
+        m.pages.clear();
+        m.pages.reserve(m.page_count(page_size));
+    }
     buf.resize(std::min<uint64_t>(count, kPagemapChunk));
     size_t mi = 0;
-    uint64_t in_map = 0; // next page of maps[mi] to fill
     for (uint64_t done = 0; done < count;) {
         const uint64_t n = std::min<uint64_t>(count - done, kPagemapChunk);
         ssize_t got =
@@ -123,12 +126,12 @@ int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, std::vecto
         if (got < 0) return static_cast<int>(-got);
         if (static_cast<uint64_t>(got) != n * sizeof(uint64_t)) return ESRCH; // mm went away
         for (uint64_t k = 0; k < n;) {
-            while (in_map == maps[mi].pages.size()) ++mi, in_map = 0;
-            const uint64_t take = std::min<uint64_t>(n - k, maps[mi].pages.size() - in_map);
-            Page* dst = maps[mi].pages.data() + in_map;
-            for (uint64_t t = 0; t < take; ++t) dst[t].entry = buf[k + t];
+            while (maps[mi].pages.size() == maps[mi].page_count(page_size)) ++mi;
+            std::vector<Page>& dst = maps[mi].pages;
+            const uint64_t take =
+                std::min<uint64_t>(n - k, maps[mi].page_count(page_size) - dst.size());
+            for (uint64_t t = 0; t < take; ++t) dst.push_back(Page{buf[k + t]});
             k += take;
-            in_map += take;
         }
         done += n;
     }
