@@ -213,8 +213,11 @@ std::string describe(const Process& p, std::span<const Page> run) {
     if (abi::pm_uffd_wp(e)) d += " uffd-wp";
     if (abi::pm_guard(e)) d += " guard";
     if (present && p.pfn_known) d += "  " + pfn_text(run);
-    if (kpage && first.kflags == 0)
-        d += fmt::format("  mapcount {} (exclusive bit; flags not read)", first.mapcount);
+    if (kpage && !first.flags_read())
+        d += fmt::format("  mapcount {} ({}; flags not read)", first.mapcount,
+                         first.kread & Page::kCountRead      ? "kpagecount"
+                         : first.kread & Page::kCountCounted ? "counted page table entries"
+                                                             : "exclusive bit");
     else if (kpage)
         d += fmt::format("  mapcount {}  {}", first.mapcount, flags_text(run));
     return d;
