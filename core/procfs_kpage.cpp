@@ -335,11 +335,14 @@ void count_ptes(int counts_fd, const std::vector<Page*>& counted,
         todo.insert(todo.end(), counted.begin(), counted.end());
         return;
     }
+    std::vector<uint32_t> rk(counted.size()); // each page's frame, by rank (computed once)
     std::vector<uint32_t> n(set.count(), 0);
-    for (const Page* pg : counted) ++n[set.rank(abi::pm_pfn(pg->entry))];
+    for (size_t i = 0; i < counted.size(); ++i) {
+        rk[i] = static_cast<uint32_t>(set.rank(abi::pm_pfn(counted[i]->entry)));
+        ++n[rk[i]];
+    }
     auto sampled = [&](size_t i, size_t first) {
-        return i == first || set.rank(abi::pm_pfn(counted[i]->entry)) % kKpageRefreshEvery ==
-                                 slice % kKpageRefreshEvery;
+        return i == first || rk[i] % kKpageRefreshEvery == slice % kKpageRefreshEvery;
     };
     std::vector<Page*> sample;
     for (const auto& [first, end] : groups)
@@ -351,11 +354,11 @@ void count_ptes(int counts_fd, const std::vector<Page*>& counted,
     for (const auto& [first, end] : groups) {
         bool ok = checked;
         for (size_t i = first; i < end && ok; ++i) {
-            const uint64_t pfn = abi::pm_pfn(counted[i]->entry);
-            const uint32_t c = n[set.rank(pfn)];
+            const uint32_t c = n[rk[i]];
             // Seen once without the exclusive bit, or not what the kernel says: a mapper we do
             // not see (or a kernel that counts otherwise).
-            ok = c > 1 && (!sampled(i, first) || kernel[check.rank(pfn)] == c);
+            ok = c > 1 &&
+                 (!sampled(i, first) || kernel[check.rank(abi::pm_pfn(counted[i]->entry))] == c);
         }
         for (size_t i = first; i < end; ++i) {
             Page* pg = counted[i];
@@ -363,7 +366,7 @@ void count_ptes(int counts_fd, const std::vector<Page*>& counted,
                 todo.push_back(pg);
                 continue;
             }
-            pg->mapcount = n[set.rank(abi::pm_pfn(pg->entry))];
+            pg->mapcount = n[rk[i]];
             pg->kread = Page::kCountCounted;
             ++st.counted;
         }
