@@ -74,10 +74,23 @@ bool gone(int err) {
     return err == ENOENT || err == ESRCH;
 }
 
+// A process that exited (gone, or a zombie whose memory is already released): reading its
+// pagemap then fails with EACCES, which must not be reported as another user's process. Its
+// state may not say Z yet (the memory goes before the exit is announced), so a later EACCES
+// after the first file was readable also counts: our permission to it did not change.
+bool exited(int pid) {
+    std::string stat;
+    if (!read_file("/proc/" + std::to_string(pid) + "/stat", stat)) return true;
+    size_t paren = stat.rfind(')');
+    return paren == std::string::npos || paren + 2 >= stat.size() || stat[paren + 2] == 'Z' ||
+           stat[paren + 2] == 'X';
+}
+
 // Plain words for a failed read of one of the process's /proc files.
 std::string explain(int pid, const std::string& path, int err, bool first) {
     if (gone(err) && first) return fmt::format("no process {} (it does not exist or exited)", pid);
-    if (gone(err)) return fmt::format("process {} exited while being read", pid);
+    if (gone(err) || ((err == EACCES || err == EPERM) && (!first || exited(pid))))
+        return fmt::format("process {} exited while being read", pid);
     if (err == EACCES || err == EPERM)
         return fmt::format("permission denied: {} belongs to another user; reading it needs the "
                            "same user or CAP_SYS_PTRACE",
