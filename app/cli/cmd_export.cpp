@@ -64,7 +64,8 @@ struct Xvfb {
             *error = "Xvfb did not start";
             return false;
         }
-        display = ":" + std::string(buf, std::strcspn(buf, "\n"));
+        display.assign(1, ':');
+        display.append(buf, std::strcspn(buf, "\n"));
         return true;
     }
     ~Xvfb() {

@@ -197,9 +197,16 @@ void FramesPanel::draw_titles(const Geom& g, float y, float x_min, float x_max, 
     dl->AddText(ImVec2((g.frame_x0 + g.frame_x1 - ms.x) * 0.5f, y), muted_text(light), mid);
 }
 
-void FramesPanel::draw_links(const Geom& g, bool light) const {
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float base_w = std::clamp(g.row_h * 0.07f, 1.5f, 3.0f);
+// The curves are tessellated again only when one of them moved or changed (links_ replays
+// the vertices otherwise): hundreds of anti-aliased Beziers cost milliseconds a frame.
+void FramesPanel::draw_links(const Geom& g, bool light) {
+    struct Link {
+        ImVec2 p0, p3;
+        ImU32 col;
+        bool moved;
+    };
+    std::vector<Link> links;
+    std::vector<float> key{light ? 1.0f : 0.0f};
     for (int pass = 0; pass < 2; ++pass) // unchanged lines first, moved lines on top
         for (size_t k = 0; k < model.cols.size(); ++k) {
             const FrameColumn& c = model.cols[k];
@@ -208,22 +215,35 @@ void FramesPanel::draw_links(const Geom& g, bool light) const {
                 const bool moved = c.moved[static_cast<size_t>(r)] != 0;
                 if (f < 0 || moved != (pass == 1)) continue;
                 const PhysFrame& fr = model.frames[static_cast<size_t>(f)];
-                const float y0 = row_y(g, r), y1 = frame_y(g, f);
                 const float x0 = g.left[k] ? g.col_x[k] + g.cell : g.col_x[k];
                 const float x1 = g.left[k] ? g.frame_x0 : g.frame_x1;
-                const float dx = (x1 - x0) * 0.5f;
-                const ImU32 col = page_color(fr.state, light);
-                const ImVec2 p0(x0, y0), p1(x0 + dx, y0), p2(x1 - dx, y1), p3(x1, y1);
-                if (moved) {
-                    dl->AddBezierCubic(p0, p1, p2, p3, with_alpha(accent(light), 0.35f), base_w * 4,
-                                       48);
-                    dl->AddBezierCubic(p0, p1, p2, p3, col, base_w * 1.8f, 48);
-                } else {
-                    dl->AddBezierCubic(p0, p1, p2, p3, with_alpha(col, 0.85f), base_w, 32);
-                }
-                dl->AddCircleFilled(p3, base_w * (moved ? 2.2f : 1.6f), col);
+                const Link l{ImVec2(x0, row_y(g, r)), ImVec2(x1, frame_y(g, f)),
+                             page_color(fr.state, light), moved};
+                links.push_back(l);
+                key.insert(key.end(), {l.p0.x, l.p0.y, l.p3.x, l.p3.y, static_cast<float>(l.col),
+                                       moved ? 1.0f : 0.0f});
             }
         }
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    key.push_back(g.row_h);
+    if (!links_.matches(key)) {
+        ImDrawList* out = links_.begin(dl, std::move(key));
+        const float base_w = std::clamp(g.row_h * 0.07f, 1.5f, 3.0f);
+        for (const Link& l : links) {
+            const float dx = (l.p3.x - l.p0.x) * 0.5f;
+            const ImVec2 p1(l.p0.x + dx, l.p0.y), p2(l.p3.x - dx, l.p3.y);
+            if (l.moved) {
+                out->AddBezierCubic(l.p0, p1, p2, l.p3, with_alpha(accent(light), 0.35f),
+                                    base_w * 4, 48);
+                out->AddBezierCubic(l.p0, p1, p2, l.p3, l.col, base_w * 1.8f, 48);
+            } else {
+                out->AddBezierCubic(l.p0, p1, p2, l.p3, with_alpha(l.col, 0.85f), base_w, 32);
+            }
+            out->AddCircleFilled(l.p3, base_w * (l.moved ? 2.2f : 1.6f), l.col);
+        }
+        links_.end();
+    }
+    links_.replay(dl);
 }
 
 void FramesPanel::draw_cells(Context& ctx, const Geom& g, bool light) {
@@ -353,7 +373,11 @@ void FramesPanel::hover_details(Context& ctx, const Geom& g) {
     const PhysFrame& fr = model.frames[static_cast<size_t>(f)];
     ImGui::BeginTooltip();
     ImGui::Text("%s%s", pfn_text(fr.pfn).c_str(), fr.zero ? "  (the shared zero page)" : "");
-    if (fr.mapcount) ImGui::Text("mapcount %u (kpagecount)", fr.mapcount);
+    if (fr.mapcount)
+        ImGui::Text("mapcount %u (%s)", fr.mapcount,
+                    fr.counted ? "counted from the lab processes' page tables, checked against "
+                                 "/proc/kpagecount"
+                               : "/proc/kpagecount");
     if (fr.is_new) ImGui::Text("new: none of these pages used this frame before the last action");
     ImGui::Text("mapped here by:");
     for (const FrameColumn& c : model.cols)

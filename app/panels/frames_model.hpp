@@ -28,6 +28,7 @@ struct PhysFrame {
     uint64_t pfn = 0;
     PageState state = PageState::Clean;
     uint32_t mapcount = 0; // from kpagecount (0 when unknown)
+    bool counted = false;  // mapcount counted from the lab's page tables instead
     int refs = 0;          // lines that reach it in the window
     bool is_new = false;   // not a frame of these pages before the last action
     bool zero = false;
