@@ -52,21 +52,29 @@ const Mapping* same_range(const Snapshot* s, int pid, const Mapping& m, const Pr
 
 } // namespace
 
+uint64_t ZeroPfn::of(const Snapshot& s) {
+    if (pfn == 0 && s.seq != seq) {
+        seq = s.seq;
+        pfn = find_zero_pfn(s);
+    }
+    return pfn;
+}
+
 void classify_mapping(const Snapshot& snap, const Process& p, const Mapping& m,
-                      const Snapshot* before, ClassifiedMapping& out) {
+                      const Snapshot* before, uint64_t zero_pfn, ClassifiedMapping& out) {
     out = ClassifiedMapping{};
     const size_t n = m.pages.size();
     out.pages.resize(n);
     out.texels.resize(2 * n);
     out.changed.assign(n, 0);
-    const ClassifyEnv env = classify_env(snap, p);
+    const ClassifyEnv env{p.pfn_known, p.kpage_known, zero_pfn};
     const MappingTraits traits = MappingTraits::of(m);
     const Process* bp = nullptr;
     const Mapping* bm = same_range(before, p.pid, m, &bp);
     ClassifyEnv benv;
     MappingTraits btraits;
     if (bm) {
-        benv = classify_env(*before, *bp);
+        benv = ClassifyEnv{bp->pfn_known, bp->kpage_known, zero_pfn};
         btraits = MappingTraits::of(*bm);
     }
     const uint64_t ps = snap.caps.page_size ? snap.caps.page_size : 4096;

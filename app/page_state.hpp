@@ -33,8 +33,16 @@ struct ClassifiedMapping {
 
 // Classifies every page of mapping `m` of process `p` in `snap`, comparing with the same
 // addresses in `before` (may be null).
+// zero_pfn: the zero page's PFN (see ZeroPfn), 0 = unknown.
 void classify_mapping(const Snapshot& snap, const Process& p, const Mapping& m,
-                      const Snapshot* before, ClassifiedMapping& out);
+                      const Snapshot* before, uint64_t zero_pfn, ClassifiedMapping& out);
+
+// The zero page's PFN, looked for (find_zero_pfn: every page of the snapshot) once per new
+// snapshot until found; then it is known for good (the kernel's zero page does not move).
+struct ZeroPfn {
+    uint64_t pfn = 0, seq = UINT64_MAX;
+    uint64_t of(const Snapshot& s);
+};
 
 // The grid colours for the theme (fills from the palette; ink, edge and accents).
 render::GridStyle grid_style(bool light);

@@ -62,7 +62,7 @@ void FramesPanel::rebuild(const Context& ctx, const std::vector<int>& pids, uint
         built_order == order_by_pfn && built_pids == pids)
         return;
     build_frames(*ctx.snap, ctx.before.get(), pids, ctx.sel.pid, base, first, rows, order_by_pfn,
-                 model);
+                 zero.of(*ctx.snap), model);
     built_seq = ctx.snap->seq;
     built_before = bseq;
     built_base = base;

@@ -7,6 +7,7 @@
 #include "panels/frames_model.hpp"
 #include "panels/view_util.hpp"
 #include "render/grid.hpp"
+#include "render/mesh_cache.hpp"
 
 #include <imgui.h>
 
@@ -35,6 +36,8 @@ struct FramesPanel {
     float body_h = 0;        // height of the picture last frame
     ImFont* font_ = nullptr; // this frame's UI and mono fonts
     ImFont* mono_ = nullptr;
+    render::MeshCache links_;
+    ZeroPfn zero; // the curves, tessellated once per change
 
 private:
     struct Geom {
@@ -50,7 +53,7 @@ private:
     void draw_header(Context& ctx, const Process& p, const Mapping& m, int rows);
     Geom layout(ImVec2 a, ImVec2 b) const;
     void draw_titles(const Geom& g, float y, float x_min, float x_max, bool light) const;
-    void draw_links(const Geom& g, bool light) const;
+    void draw_links(const Geom& g, bool light);
     void draw_cells(Context& ctx, const Geom& g, bool light);
     void draw_frame_boxes(Context& ctx, const Geom& g, bool light);
     void draw_row_labels(const Geom& g, bool light) const;

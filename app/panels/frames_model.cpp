@@ -165,7 +165,7 @@ void tell_story(const Snapshot* before, FramesModel& fm) {
 
 void build_frames(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
                   int sel_pid, uint64_t base, uint64_t first, int rows, bool order_by_pfn,
-                  FramesModel& out) {
+                  uint64_t zero_pfn, FramesModel& out) {
     out = FramesModel{};
     out.base = base;
     out.page_size = s.caps.page_size ? s.caps.page_size : 4096;
@@ -175,7 +175,7 @@ void build_frames(const Snapshot& s, const Snapshot* before, const std::vector<i
     const Mapping* sm = sp ? sp->mapping_at(base) : nullptr;
     out.pages = sm ? sm->page_count(out.page_size) : 0;
     out.pfn_known = sp && sp->pfn_known;
-    const uint64_t zero = find_zero_pfn(s), bzero = before ? find_zero_pfn(*before) : 0;
+    const uint64_t zero = zero_pfn, bzero = zero_pfn; // a boot constant
     std::vector<uint64_t> before_pfns;
     for (int pid : pids) {
         const Process* p = s.process(pid);

@@ -53,6 +53,6 @@ std::vector<int> compare_pids(const Snapshot& s, const Selection& sel);
 // Builds the model for mapping start `base` of process `sel_pid`, pages [first, first+rows).
 void build_frames(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
                   int sel_pid, uint64_t base, uint64_t first, int rows, bool order_by_pfn,
-                  FramesModel& out);
+                  uint64_t zero_pfn, FramesModel& out);
 
 } // namespace mml::app
