@@ -43,7 +43,7 @@ App::App(GLFWwindow* window, const cli::GuiOptions& opts)
     }
     if (const char* lj = std::getenv("MMAPLAB_LAYOUT_JSON")) layout_json_ = lj;
     panels_ = all_panels();
-    for (Panel& p : panels_) p.open = p.name != "lesson" && panel_open(prefs_, p.name, true);
+    for (Panel& p : panels_) p.open = p.name != "lesson" && panel_open(prefs_, p.name, p.open);
     load_lesson_list();
     style_.build_fonts(prefs_.scale);
     style_.apply_theme(prefs_.light, prefs_.scale);
@@ -143,6 +143,15 @@ void App::fix_selection() {
     exec_.set_selected(sel_.pid);
 }
 
+void App::apply_lab_settings() {
+    if (!(prefs_.limits == applied_limits_)) {
+        lab_.set_limits(prefs_.limits);
+        applied_limits_ = prefs_.limits;
+    }
+    if (prefs_.allow_outside_writes != lab_.allow_outside_writes())
+        lab_.set_allow_outside_writes(prefs_.allow_outside_writes);
+}
+
 // The Contents panel shows the selected pages (at most kWatchPages, one page by default) of
 // the selected mapping; the sampler reads them from present pages only, off the frame loop.
 void App::update_watch() {
@@ -184,6 +193,7 @@ void App::frame() {
     pump_events();
     fix_selection();
     update_watch();
+    apply_lab_settings();
     bench_frame();
     follow_lesson();
     handle_keys();

@@ -44,7 +44,8 @@ private:
     void start_script();
     void pump_events();
     void fix_selection();
-    void update_watch(); // the Contents panel's range, read by the sampler
+    void update_watch();       // the Contents panel's range, read by the sampler
+    void apply_lab_settings(); // Preferences -> the Lab (limits, outside writes)
     void handle_keys();
     void draw_menu();
     void draw_panels(Context& ctx);
@@ -102,6 +103,7 @@ private:
         uint64_t addr = 0, len = 0;
         bool operator==(const WatchKey&) const = default;
     } watched_;
+    LabLimits applied_limits_; // what the Lab was last given
     bool presenter_ = false;
     bool lesson_fresh_ = false; // just opened: put the Lesson panel in its place
     float saved_scale_ = 0;     // before presenter mode

@@ -2,6 +2,7 @@
 // ImGui), following Dear ImGui's example_glfw_opengl3. Everything else lives in App.
 #include "app.hpp"
 #include "cli/cli.hpp"
+#include "lab_stop.hpp"
 
 #include <glad/gl.h> // before GLFW, which then adds no GL header of its own
 
@@ -31,6 +32,9 @@ int main(int argc, char** argv) {
     const auto main_t = std::chrono::steady_clock::now(); // --bench-frames: time to first frame
     mml::cli::GuiOptions gui;
     if (auto rc = mml::cli::dispatch(argc, argv, gui)) return *rc;
+    // SIGHUP/SIGINT/SIGTERM (terminal closed, Ctrl-C, kill) close the window in order, so the
+    // App's Lab kills and reaps its lab processes and removes its files before mmaplab dies.
+    mml::stop::install();
 
     glfwSetErrorCallback(glfw_error_callback);
     if (!glfwInit()) {
@@ -57,9 +61,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     glfwMakeContextCurrent(window);
-    glfwSwapInterval(gui.bench_frames > 0 || !gui.screenshot.empty() || !gui.export_dir.empty()
-                         ? 0
-                         : 1);
+    glfwSwapInterval(
+        gui.bench_frames > 0 || !gui.screenshot.empty() || !gui.export_dir.empty() ? 0 : 1);
     if (!gladLoadGL(glfwGetProcAddress)) {
         std::fprintf(stderr, "mmaplab: OpenGL 3.3 is not available\n");
         return 1;
@@ -75,7 +78,8 @@ int main(int argc, char** argv) {
     {
         mml::app::App app(window, gui);
         app.set_main_time(main_t);
-        while (!glfwWindowShouldClose(window) && !app.should_quit()) {
+        while (!glfwWindowShouldClose(window) && !app.should_quit() &&
+               mml::stop::signal_received() == 0) {
             glfwPollEvents();
             app.prepare_frame(); // font atlas rebuilds happen between frames
             ImGui_ImplOpenGL3_NewFrame();
@@ -95,5 +99,6 @@ int main(int argc, char** argv) {
     ImGui::DestroyContext();
     glfwDestroyWindow(window);
     glfwTerminate();
+    mml::stop::reraise();
     return rc;
 }

@@ -37,7 +37,14 @@ bool load_prefs(const std::string& path, Prefs& out, std::string* error) {
     out.light = t["light"].value_or(out.light);
     out.colorblind = t["colorblind"].value_or(out.colorblind);
     out.sampling = t["sampling"].value_or(out.sampling);
-    out.max_processes = t["max_processes"].value_or(out.max_processes);
+    LabLimits& l = out.limits;
+    l.max_processes = t["max_processes"].value_or(l.max_processes);
+    l.ram_share = t["ram_share"].value_or(l.ram_share);
+    l.max_mappings = t["max_mappings"].value_or(l.max_mappings);
+    l.max_file_bytes = static_cast<uint64_t>(
+                           t["max_file_mib"].value_or(static_cast<int64_t>(l.max_file_bytes >> 20)))
+                       << 20;
+    l.disk_share = t["disk_share"].value_or(l.disk_share);
     out.show_welcome = t["show_welcome"].value_or(out.show_welcome);
     if (const toml::table* panels = t["panels"].as_table())
         for (const auto& [key, node] : *panels)
@@ -58,7 +65,11 @@ bool save_prefs(const std::string& path, const Prefs& p, std::string* error) {
                   {"light", p.light},
                   {"colorblind", p.colorblind},
                   {"sampling", p.sampling},
-                  {"max_processes", p.max_processes},
+                  {"max_processes", p.limits.max_processes},
+                  {"ram_share", p.limits.ram_share},
+                  {"max_mappings", p.limits.max_mappings},
+                  {"max_file_mib", static_cast<int64_t>(p.limits.max_file_bytes >> 20)},
+                  {"disk_share", p.limits.disk_share},
                   {"show_welcome", p.show_welcome},
                   {"panels", std::move(panels)}};
     const std::string tmp = path + ".tmp";

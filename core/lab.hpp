@@ -25,6 +25,7 @@ struct LabLimits {
     int64_t max_mappings = 10000;
     uint64_t max_file_bytes = uint64_t{4} << 30; // a lab file may grow to this (ftruncate, write)
     double disk_share = 0.5; // one growth of a file: at most this share of the free disk space
+    bool operator==(const LabLimits&) const = default;
 };
 
 struct LabOptions {

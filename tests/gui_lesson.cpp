@@ -17,7 +17,7 @@ protected:
         ASSERT_FALSE(dir_.empty());
     }
     void TearDown() override {
-        if (!dir_.empty() && !HasFailure()) std::filesystem::remove_all(dir_);
+        if (!dir_.empty()) std::filesystem::remove_all(dir_);
     }
     std::string dir_;
 };

@@ -2,6 +2,7 @@
 // its own action path (--script), saves screenshots, and the PNGs are checked (size, not blank)
 // together with the panel rectangles it reports (MMAPLAB_LAYOUT_JSON).
 #include "gui_util.hpp"
+#include <filesystem>
 
 namespace {
 
@@ -22,6 +23,9 @@ protected:
         dir_ = temp_dir();
         ASSERT_FALSE(dir_.empty());
         std::ofstream(dir_ + "/cow.mml") << kCowScript;
+    }
+    void TearDown() override { // nothing left behind in /tmp
+        if (!dir_.empty()) std::filesystem::remove_all(dir_);
     }
     std::string dir_;
 };

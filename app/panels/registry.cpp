@@ -8,6 +8,7 @@
 #include "panels/lesson.hpp"
 #include "panels/mappings.hpp"
 #include "panels/pages.hpp"
+#include "panels/preferences.hpp"
 #include "panels/proc_text.hpp"
 #include "panels/processes.hpp"
 #if __has_include("panels/address_space.hpp")
@@ -54,6 +55,10 @@ std::vector<Panel> all_panels() {
     v.push_back(make_panel<EventsPanel>("events", "Events", {kRight, 0.58f, half, 0.42f}));
     v.push_back(make_panel<CountersPanel>("counters", "Counters",
                                           {kRightMid, 0.58f, 1.0f - kRightMid, 0.42f}));
+    Panel prefs =
+        make_panel<PreferencesPanel>("preferences", "Preferences", {0.30f, 0.22f, 0.34f, 0.42f});
+    prefs.open = false; // View > Preferences
+    v.push_back(std::move(prefs));
     return v;
 }
 
