@@ -25,8 +25,10 @@ void percent(const char* label, double& share, const char* help) {
 
 void PreferencesPanel::draw_limits(LabLimits& l) {
     ImGui::TextUnformatted("Limits");
+    ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled("A request beyond a limit is refused with an explanation before it "
                         "reaches the kernel.");
+    ImGui::PopTextWrapPos();
     ImGui::PushItemWidth(ImGui::GetFontSize() * 9);
     if (ImGui::InputInt("lab processes", &l.max_processes))
         l.max_processes = std::clamp(l.max_processes, 1, 512);

@@ -56,7 +56,7 @@ std::vector<Panel> all_panels() {
     v.push_back(make_panel<CountersPanel>("counters", "Counters",
                                           {kRightMid, 0.58f, 1.0f - kRightMid, 0.42f}));
     Panel prefs =
-        make_panel<PreferencesPanel>("preferences", "Preferences", {0.30f, 0.22f, 0.34f, 0.42f});
+        make_panel<PreferencesPanel>("preferences", "Preferences", {0.28f, 0.16f, 0.38f, 0.58f});
     prefs.open = false; // View > Preferences
     v.push_back(std::move(prefs));
     return v;
