@@ -214,8 +214,14 @@ void App::record_frame_time() {
     const auto now = std::chrono::steady_clock::now();
     const float ms = std::chrono::duration<float, std::milli>(now - last_frame_).count();
     last_frame_ = now;
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    const double cpu = static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+    const double cpu_ms = cpu - bench_.cpu_at;
+    bench_.cpu_at = cpu;
     if (bench_.stage != BenchRun::Stage::Frames || bench_.block_frames < kSkip) return;
     (bench_.sampling ? bench_.on_ms : bench_.off_ms).push_back(ms);
+    (bench_.sampling ? bench_.on_cpu_ms : bench_.off_cpu_ms) += cpu_ms;
 }
 
 void App::bench_report() {
@@ -229,6 +235,9 @@ void App::bench_report() {
     std::printf("bench frame_ms sampling=off frames=%zu p50=%.2f p99=%.2f max=%.2f\n",
                 bench_.off_ms.size(), quantile(bench_.off_ms, 0.5), off99,
                 quantile(bench_.off_ms, 1.0));
+    std::printf("bench process_cpu_ms_per_frame sampling=on %.2f sampling=off %.2f\n",
+                bench_.on_cpu_ms / static_cast<double>(std::max<size_t>(bench_.on_ms.size(), 1)),
+                bench_.off_cpu_ms / static_cast<double>(std::max<size_t>(bench_.off_ms.size(), 1)));
     std::printf("bench frame_p99_ratio on/off=%.2f\n", off99 > 0 ? on99 / off99 : 0.0);
     std::printf("bench action_latency actions=%zu p50_frames=%.0f p99_frames=%.0f p50_ms=%.2f "
                 "p99_ms=%.2f\n",
