@@ -87,7 +87,8 @@ std::shared_ptr<Sampler> LessonSession::sampler() const {
     return sampler_;
 }
 
-void LessonSession::post(void (LessonSession::*fn)(size_t), size_t arg) {
+// Runs `job` on the executor thread unless the lesson changed (token) before it got there.
+void LessonSession::post_job(std::function<void()> job) {
     uint64_t token = 0;
     {
         std::lock_guard lk(mu_);
@@ -95,22 +96,17 @@ void LessonSession::post(void (LessonSession::*fn)(size_t), size_t arg) {
         view_.busy = true;
         ++view_.version;
     }
-    exec_.post([this, fn, arg, token] {
-        if (current(token)) (this->*fn)(arg);
+    exec_.post([this, job = std::move(job), token] {
+        if (current(token)) job();
     });
 }
 
+void LessonSession::post(void (LessonSession::*fn)(size_t), size_t arg) {
+    post_job([this, fn, arg] { (this->*fn)(arg); });
+}
+
 void LessonSession::post(void (*fn)(LessonSession*, size_t), size_t arg) {
-    uint64_t token = 0;
-    {
-        std::lock_guard lk(mu_);
-        token = token_;
-        view_.busy = true;
-        ++view_.version;
-    }
-    exec_.post([this, fn, arg, token] {
-        if (current(token)) fn(this, arg);
-    });
+    post_job([this, fn, arg] { fn(this, arg); });
 }
 
 void LessonSession::next() {

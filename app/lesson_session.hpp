@@ -69,6 +69,7 @@ private:
     void finish(const std::string& error);
     void post(void (LessonSession::*fn)(size_t), size_t arg);
     void post(void (*fn)(LessonSession*, size_t), size_t arg);
+    void post_job(std::function<void()> job);
 
     bool current(uint64_t token) const;
     void update(const std::function<void(LessonView&)>& f);

@@ -1,6 +1,7 @@
 // read_contents: pagemap first, then /proc/PID/mem only for runs of present pages, then the
 // backing file by pread. See contents.hpp for the contract.
 #include "contents.hpp"
+#include "fd.hpp"
 
 #include "abi.hpp"
 
@@ -17,21 +18,6 @@ namespace mml {
 namespace {
 
 const uint64_t kPage = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    bool ok() const { return fd_ >= 0; }
-
-private:
-    int fd_;
-};
 
 std::string proc_path(int pid, const char* what) {
     return "/proc/" + std::to_string(pid) + "/" + what;

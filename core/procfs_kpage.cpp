@@ -2,6 +2,7 @@
 // exclusive bit answers "mapped once" for most pages; the rest are read once per frame, in
 // coalesced preads, or reused from the previous snapshot where that is provably the same.
 #include "abi.hpp"
+#include "fd.hpp"
 #include "procfs.hpp"
 
 #include <algorithm>
@@ -65,16 +66,6 @@ constexpr uint64_t kSpan = 64 * 1024;                  // PFNs per pread at most
 constexpr size_t kThreadMin = 16 * 1024;               // frames worth reading with a second thread
 constexpr uint64_t kMaxBitmapBits = uint64_t{1} << 31; // 256 MiB bitmap: beyond, give up
 constexpr uint8_t kWantFlags = 0x80; // Page::kread while pending: kpageflags wanted too
-
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 bool pread_full(int fd, void* dst, size_t len, uint64_t off) {
     size_t done = 0;

@@ -2,6 +2,7 @@
 // in procfs_kpage.cpp), and a probe of what this kernel and our privileges show.
 // Nothing here faults a page in or reads a page's contents.
 #include "abi.hpp"
+#include "fd.hpp"
 #include "procfs.hpp"
 
 #include <algorithm>
@@ -21,17 +22,6 @@ namespace {
 
 constexpr size_t kPagemapChunk = 64 * 1024; // entries per pread (512 KiB)
 constexpr int kCapSysAdmin = 21;            // CAP_SYS_ADMIN in <linux/capability.h>
-
-// An owned file descriptor.
-struct Fd {
-    int fd = -1;
-    explicit Fd(int f) : fd(f) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (fd >= 0) ::close(fd);
-    }
-};
 
 // Reads the whole file; returns 0 or the errno of the failure.
 int slurp(const std::string& path, std::string& buf) {
