@@ -209,6 +209,7 @@ void App::frame() {
     if (show_welcome_) draw_welcome();
     drive_automation();
     ImGui::Render();
+    bench_.built_t = BenchRun::Clock::now();
     ++frames_;
 }
 
@@ -285,6 +286,7 @@ void App::render(int fb_w, int fb_h) {
     glClearColor(bg.x, bg.y, bg.z, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(dd);
+    bench_.rendered_t = BenchRun::Clock::now();
     if (shot_.stage == ShotRequest::Stage::Rendering) {
         std::string err;
         glReadBuffer(GL_BACK);

@@ -196,6 +196,7 @@ void App::bench_frame() {
 void App::bench_swapped() {
     if (opts_.bench_frames <= 0) return;
     const auto now = BenchRun::Clock::now();
+    bench_.swapped_t = now;
     if (bench_.first_swap_ms < 0) {
         bench_.first_swap_ms =
             std::chrono::duration<double, std::milli>(now - bench_.main_t).count();
@@ -219,7 +220,16 @@ void App::record_frame_time() {
     const double cpu = static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
     const double cpu_ms = cpu - bench_.cpu_at;
     bench_.cpu_at = cpu;
+    const auto span = [](BenchRun::Clock::time_point a, BenchRun::Clock::time_point z) {
+        return std::chrono::duration<float, std::milli>(z - a).count();
+    };
+    const BenchRun::Clock::time_point began = bench_.frame_t;
+    bench_.frame_t = now;
     if (bench_.stage != BenchRun::Stage::Frames || bench_.block_frames < kSkip) return;
+    bench_.build_ms.push_back(span(began, bench_.built_t));
+    bench_.submit_ms.push_back(span(bench_.built_t, bench_.rendered_t));
+    bench_.swap_ms.push_back(span(bench_.rendered_t, bench_.swapped_t));
+    bench_.poll_ms.push_back(span(bench_.swapped_t, now));
     (bench_.sampling ? bench_.on_ms : bench_.off_ms).push_back(ms);
     (bench_.sampling ? bench_.on_cpu_ms : bench_.off_cpu_ms) += cpu_ms;
 }
@@ -238,6 +248,14 @@ void App::bench_report() {
     std::printf("bench process_cpu_ms_per_frame sampling=on %.2f sampling=off %.2f\n",
                 bench_.on_cpu_ms / static_cast<double>(std::max<size_t>(bench_.on_ms.size(), 1)),
                 bench_.off_cpu_ms / static_cast<double>(std::max<size_t>(bench_.off_ms.size(), 1)));
+    const auto phase = [](const char* name, const std::vector<float>& v) {
+        std::printf("bench phase %-6s p50=%.2f p99=%.2f ms\n", name, quantile(v, 0.5),
+                    quantile(v, 0.99));
+    };
+    phase("build", bench_.build_ms);   // ImGui: panels build their draw lists
+    phase("submit", bench_.submit_ms); // GL calls queued to llvmpipe
+    phase("swap", bench_.swap_ms);     // rasterizing finishes, the image goes to the X server
+    phase("poll", bench_.poll_ms);     // events, font rebuilds, until the next frame starts
     std::printf("bench frame_p99_ratio on/off=%.2f\n", off99 > 0 ? on99 / off99 : 0.0);
     std::printf("bench action_latency actions=%zu p50_frames=%.0f p99_frames=%.0f p50_ms=%.2f "
                 "p99_ms=%.2f\n",

@@ -18,6 +18,10 @@ struct BenchRun {
     bool sampling = true;  // mode of the current block
     int block_frames = 0;  // frames measured in the current block
     std::vector<float> on_ms, off_ms;
+    // Phases of each measured frame (both modes): ImGui build, GL submit, swap (llvmpipe
+    // finishes rasterizing and the image goes to the X server), then events until the next.
+    Clock::time_point frame_t, built_t, rendered_t, swapped_t;
+    std::vector<float> build_ms, submit_ms, swap_ms, poll_ms;
     double on_cpu_ms = 0, off_cpu_ms = 0; // CPU time of the whole process (all threads)
     double cpu_at = 0;                    // process CPU time at the last frame start
     // Action latency: one small action at a time, from submit to the frame that shows it.
