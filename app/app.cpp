@@ -3,6 +3,7 @@
 #include "app.hpp"
 
 #include "prefs.hpp"
+#include "render/grid.hpp"
 
 #include <glad/gl.h>
 #include <imgui.h>
@@ -42,7 +43,10 @@ App::App(GLFWwindow* window, const cli::GuiOptions& opts)
         io.IniFilename = nullptr;
     }
     if (const char* lj = std::getenv("MMAPLAB_LAYOUT_JSON")) layout_json_ = lj;
+    // Tests: every frame drawn in part is compared with a full redraw (render/canvas.hpp).
+    canvas_.set_check(std::getenv("MMAPLAB_CANVAS_CHECK") != nullptr);
     panels_ = all_panels();
+    canvas_.hash_callbacks(render::GridRenderer::callback, render::GridRenderer::signature);
     for (Panel& p : panels_) p.open = p.name != "lesson" && panel_open(prefs_, p.name, p.open);
     load_lesson_list();
     style_.build_fonts(prefs_.scale);
@@ -61,6 +65,13 @@ App::App(GLFWwindow* window, const cli::GuiOptions& opts)
 }
 
 App::~App() {
+    if (std::getenv("MMAPLAB_CANVAS_CHECK")) {
+        const render::Canvas::Check& c = canvas_.check();
+        std::printf("canvas check: frames=%llu differed=%llu max_pixels=%llu\n",
+                    static_cast<unsigned long long>(c.frames),
+                    static_cast<unsigned long long>(c.differed),
+                    static_cast<unsigned long long>(c.max_pixels));
+    }
     if (presenter_) { // presenter mode's scale and theme are not the user's preferences
         prefs_.scale = saved_scale_;
         prefs_.light = saved_light_;
@@ -77,6 +88,12 @@ void App::save_prefs_now() {
 }
 
 void App::prepare_frame() {
+    const uint64_t fonts_before = style_.font_builds();
+    prepare_fonts();
+    if (style_.font_builds() != fonts_before) canvas_.invalidate(); // a new atlas texture
+}
+
+void App::prepare_fonts() {
     if (shot_.stage == ShotRequest::Stage::Due) {
         if (shot_.scale > 1) style_.build_fonts(prefs_.scale, static_cast<float>(shot_.scale));
         shot_.stage = ShotRequest::Stage::Rendering;
@@ -265,34 +282,41 @@ void App::draw_panels(Context& ctx) {
 
 void App::render(int fb_w, int fb_h) {
     ImDrawData* dd = ImGui::GetDrawData();
-    merger_.merge(dd); // one buffer upload: one llvmpipe flush instead of one per window
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_MenuBarBg];
     if (shot_.stage == ShotRequest::Stage::Rendering && shot_.scale > 1) {
-        const int w = static_cast<int>(dd->DisplaySize.x * dd->FramebufferScale.x);
-        const int h = static_cast<int>(dd->DisplaySize.y * dd->FramebufferScale.y);
-        Offscreen off;
-        std::string err;
-        bool ok = off.begin(w, h, &err);
-        if (ok) {
-            glClearColor(bg.x, bg.y, bg.z, 1.0f);
-            glClear(GL_COLOR_BUFFER_BIT);
-            ImGui_ImplOpenGL3_RenderDrawData(dd);
-            ok = off.end(shot_.path, fb_w, fb_h, &err);
-        }
-        finish_capture(ok, shot_.path, err);
+        render_scaled_shot(dd, fb_w, fb_h, bg);
         return;
     }
-    glViewport(0, 0, fb_w, fb_h);
-    glClearColor(bg.x, bg.y, bg.z, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(dd);
+    canvas_.render(dd, fb_w, fb_h, bg, bench_.full_redraw);
     bench_.rendered_t = BenchRun::Clock::now();
+    const render::Canvas::Stats& cs = canvas_.stats();
+    bench_.damage_now =
+        cs.screen ? static_cast<float>(cs.pixels) / static_cast<float>(cs.screen) : 1;
     if (shot_.stage == ShotRequest::Stage::Rendering) {
         std::string err;
         glReadBuffer(GL_BACK);
         const bool ok = save_framebuffer_png(shot_.path, fb_w, fb_h, &err);
         finish_capture(ok, shot_.path, err);
     }
+    canvas_.finish(); // after the capture: the frame code stays out of the PNG
+}
+
+// A 2x capture: drawn in full into a framebuffer of its own (the canvas is 1x).
+void App::render_scaled_shot(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& bg) {
+    merger_.merge(dd);
+    const int w = static_cast<int>(dd->DisplaySize.x * dd->FramebufferScale.x);
+    const int h = static_cast<int>(dd->DisplaySize.y * dd->FramebufferScale.y);
+    Offscreen off;
+    std::string err;
+    bool ok = off.begin(w, h, &err);
+    if (ok) {
+        glClearColor(bg.x, bg.y, bg.z, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(dd);
+        ok = off.end(shot_.path, fb_w, fb_h, &err);
+    }
+    canvas_.invalidate();
+    finish_capture(ok, shot_.path, err);
 }
 
 void App::finish_capture(bool ok, const std::string& path, const std::string& err) {

@@ -10,6 +10,7 @@
 #include "lesson_export.hpp"
 #include "lesson_session.hpp"
 #include "panels/registry.hpp"
+#include "render/canvas.hpp"
 #include "render/merge.hpp"
 #include "sampler.hpp"
 #include "screenshot.hpp"
@@ -59,6 +60,8 @@ private:
     void apply_scale(float s);
     void save_prefs_now();
     void drive_automation();
+    void prepare_fonts();
+    void render_scaled_shot(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& bg);
     void finish_capture(bool ok, const std::string& path, const std::string& err);
     void write_layout_json();
     void record_frame_time();
@@ -125,9 +128,10 @@ private:
     bool script_queued_ = false, quit_ = false;
     int exit_code_ = 0;
     uint64_t frames_ = 0, settle_frames_ = 0;
-    ShotRequest shot_; // the screenshot being taken (none, 1x or 2x)
-    BenchRun bench_;   // --bench-frames
-    render::DrawMerger merger_;
+    ShotRequest shot_;          // the screenshot being taken (none, 1x or 2x)
+    BenchRun bench_;            // --bench-frames
+    render::DrawMerger merger_; // 2x captures
+    render::Canvas canvas_;     // every other frame: only what changed is drawn
     std::chrono::steady_clock::time_point last_frame_;
 };
 

@@ -12,17 +12,19 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 namespace mml::app {
 
 namespace {
 
-constexpr int kBlock = 60;    // frames per block of one mode (sampling on / paused)
-constexpr int kSkip = 6;      // first frames of a block not counted (the switch settles)
-constexpr int kWarmup = 30;   // frames after the scene is up, before measuring
-constexpr int kActions = 20;  // action-latency samples
-constexpr int kGapFrames = 3; // frames between one action shown and the next submitted
+constexpr int kBlock = 60;               // frames per block of one mode
+constexpr double kPacedMs = 1000.0 / 60; // latency frames: a 60 Hz display's vsync
+constexpr int kSkip = 6;                 // first frames of a block not counted (the switch settles)
+constexpr int kWarmup = 30;              // frames after the scene is up, before measuring
+constexpr int kActions = 20;             // action-latency samples
+constexpr int kGapFrames = 3;            // frames between one action shown and the next submitted
 
 constexpr const char* kScene =
     "char *big = mmap(NULL, 1L << 30, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, "
@@ -100,7 +102,7 @@ void App::bench_enter_scene() {
         panel.open = panel.name != "lesson" &&
                      (!only || std::string(only).find(panel.name) != std::string::npos);
     sampler_.set_paused(false);
-    bench_.sampling = true;
+    bench_.mode = BenchRun::Sampling;
     bench_.stage = BenchRun::Stage::Warmup;
     bench_.stage_at = frames_;
     size_t procs = 0;
@@ -116,15 +118,19 @@ void App::bench_frame_modes() {
     if (++bench_.block_frames < kBlock) return;
     bench_.block_frames = 0;
     const size_t want = static_cast<size_t>(bench_.frames_wanted);
-    if (bench_.on_ms.size() >= want && bench_.off_ms.size() >= want) {
+    bool done = true;
+    for (const BenchRun::Series& s : bench_.series) done = done && s.ms.size() >= want;
+    if (done) {
         sampler_.set_paused(false);
+        bench_.full_redraw = false;
         self_rss(bench_.rss_kb, bench_.hwm_kb);
         bench_.stage = BenchRun::Stage::Latency;
         bench_.stage_at = frames_;
         return;
     }
-    bench_.sampling = !bench_.sampling;
-    sampler_.set_paused(!bench_.sampling);
+    bench_.mode = (bench_.mode + 1) % BenchRun::kModes;
+    sampler_.set_paused(bench_.mode == BenchRun::Paused);
+    bench_.full_redraw = bench_.mode == BenchRun::FullRedraw;
 }
 
 void App::bench_latency() {
@@ -195,6 +201,10 @@ void App::bench_frame() {
 // After each swap: frame times of the measured stage, the first swap, action latency.
 void App::bench_swapped() {
     if (opts_.bench_frames <= 0) return;
+    if (bench_.stage == BenchRun::Stage::Latency) // no vsync under Xvfb: wait like one
+        std::this_thread::sleep_until(bench_.frame_t +
+                                      std::chrono::duration_cast<BenchRun::Clock::duration>(
+                                          std::chrono::duration<double, std::milli>(kPacedMs)));
     const auto now = BenchRun::Clock::now();
     bench_.swapped_t = now;
     if (bench_.first_swap_ms < 0) {
@@ -226,37 +236,45 @@ void App::record_frame_time() {
     const BenchRun::Clock::time_point began = bench_.frame_t;
     bench_.frame_t = now;
     if (bench_.stage != BenchRun::Stage::Frames || bench_.block_frames < kSkip) return;
-    bench_.build_ms.push_back(span(began, bench_.built_t));
-    bench_.submit_ms.push_back(span(bench_.built_t, bench_.rendered_t));
-    bench_.swap_ms.push_back(span(bench_.rendered_t, bench_.swapped_t));
-    bench_.poll_ms.push_back(span(bench_.swapped_t, now));
-    (bench_.sampling ? bench_.on_ms : bench_.off_ms).push_back(ms);
-    (bench_.sampling ? bench_.on_cpu_ms : bench_.off_cpu_ms) += cpu_ms;
+    BenchRun::Series& s = bench_.series[bench_.mode];
+    s.ms.push_back(ms);
+    s.cpu_ms += cpu_ms;
+    s.build.push_back(span(began, bench_.built_t));
+    s.submit.push_back(span(bench_.built_t, bench_.rendered_t));
+    s.swap.push_back(span(bench_.rendered_t, bench_.swapped_t));
+    s.poll.push_back(span(bench_.swapped_t, now));
+    s.damage.push_back(bench_.damage_now);
 }
+
+namespace {
+
+void report_series(const char* name, const BenchRun::Series& s) {
+    const auto q = [](const std::vector<float>& v, double p) { return quantile(v, p); };
+    std::printf("bench frame_ms %-11s frames=%zu p50=%.2f p99=%.2f max=%.2f cpu_per_frame=%.2f\n",
+                name, s.ms.size(), q(s.ms, 0.5), q(s.ms, 0.99), q(s.ms, 1.0),
+                s.cpu_ms / static_cast<double>(std::max<size_t>(s.ms.size(), 1)));
+    std::printf("bench   phases p50/p99 ms: build %.2f/%.2f submit %.2f/%.2f swap %.2f/%.2f "
+                "events %.2f/%.2f; share of the window drawn p50/p90/p99 %.3f/%.3f/%.3f\n",
+                q(s.build, 0.5), q(s.build, 0.99), q(s.submit, 0.5), q(s.submit, 0.99),
+                q(s.swap, 0.5), q(s.swap, 0.99), q(s.poll, 0.5), q(s.poll, 0.99), q(s.damage, 0.5),
+                q(s.damage, 0.9), q(s.damage, 0.99));
+}
+
+} // namespace
 
 void App::bench_report() {
     bench_.stage = BenchRun::Stage::Done;
-    const double on99 = quantile(bench_.on_ms, 0.99), off99 = quantile(bench_.off_ms, 0.99);
     const ImGuiIO& io = ImGui::GetIO();
     std::printf("bench display: %.0fx%.0f\n", io.DisplaySize.x, io.DisplaySize.y);
-    std::printf("bench frame_ms sampling=on  frames=%zu p50=%.2f p99=%.2f max=%.2f\n",
-                bench_.on_ms.size(), quantile(bench_.on_ms, 0.5), on99,
-                quantile(bench_.on_ms, 1.0));
-    std::printf("bench frame_ms sampling=off frames=%zu p50=%.2f p99=%.2f max=%.2f\n",
-                bench_.off_ms.size(), quantile(bench_.off_ms, 0.5), off99,
-                quantile(bench_.off_ms, 1.0));
-    std::printf("bench process_cpu_ms_per_frame sampling=on %.2f sampling=off %.2f\n",
-                bench_.on_cpu_ms / static_cast<double>(std::max<size_t>(bench_.on_ms.size(), 1)),
-                bench_.off_cpu_ms / static_cast<double>(std::max<size_t>(bench_.off_ms.size(), 1)));
-    const auto phase = [](const char* name, const std::vector<float>& v) {
-        std::printf("bench phase %-6s p50=%.2f p99=%.2f ms\n", name, quantile(v, 0.5),
-                    quantile(v, 0.99));
-    };
-    phase("build", bench_.build_ms);   // ImGui: panels build their draw lists
-    phase("submit", bench_.submit_ms); // GL calls queued to llvmpipe
-    phase("swap", bench_.swap_ms);     // rasterizing finishes, the image goes to the X server
-    phase("poll", bench_.poll_ms);     // events, font rebuilds, until the next frame starts
-    std::printf("bench frame_p99_ratio on/off=%.2f\n", off99 > 0 ? on99 / off99 : 0.0);
+    report_series("sampling", bench_.series[BenchRun::Sampling]);
+    report_series("paused", bench_.series[BenchRun::Paused]);
+    report_series("full_redraw", bench_.series[BenchRun::FullRedraw]);
+    const double on99 = quantile(bench_.series[BenchRun::Sampling].ms, 0.99);
+    const double off99 = quantile(bench_.series[BenchRun::Paused].ms, 0.99);
+    std::printf("bench frame_p99_ratio sampling/paused=%.2f\n", off99 > 0 ? on99 / off99 : 0.0);
+    std::printf("bench action latency: frames paced at 60 Hz (%.2f ms, as a display's vsync "
+                "would; Xvfb has none)\n",
+                kPacedMs);
     std::printf("bench action_latency actions=%zu p50_frames=%.0f p99_frames=%.0f p50_ms=%.2f "
                 "p99_ms=%.2f\n",
                 bench_.lat_ms.size(), quantile(bench_.lat_frames, 0.5),

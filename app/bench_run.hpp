@@ -15,15 +15,22 @@ struct BenchRun {
     enum class Stage { Off, Scene, Warmup, Frames, Latency, Done } stage = Stage::Off;
     int frames_wanted = 0; // per mode
     uint64_t stage_at = 0; // frame number when the stage (or block) began
-    bool sampling = true;  // mode of the current block
-    int block_frames = 0;  // frames measured in the current block
-    std::vector<float> on_ms, off_ms;
-    // Phases of each measured frame (both modes): ImGui build, GL submit, swap (llvmpipe
-    // finishes rasterizing and the image goes to the X server), then events until the next.
+    // Frames are measured in interleaved blocks of three modes: sampling at 10 Hz, sampling
+    // paused (both drawing only what changed), and sampling with every frame drawn in full.
+    enum Mode { Sampling, Paused, FullRedraw, kModes };
+    int mode = Sampling;      // of the current block
+    bool full_redraw = false; // this frame is drawn in full (FullRedraw blocks)
+    int block_frames = 0;     // frames measured in the current block
+    struct Series {
+        std::vector<float> ms, build, submit, swap, poll, damage;
+        double cpu_ms = 0; // CPU time of the whole process (all threads)
+    };
+    Series series[kModes];
+    double cpu_at = 0; // process CPU time at the last frame start
+    // Phases of a frame: ImGui build, GL submit, swap (llvmpipe finishes rasterizing and the
+    // image goes to the X server), then events until the next frame.
     Clock::time_point frame_t, built_t, rendered_t, swapped_t;
-    std::vector<float> build_ms, submit_ms, swap_ms, poll_ms;
-    double on_cpu_ms = 0, off_cpu_ms = 0; // CPU time of the whole process (all threads)
-    double cpu_at = 0;                    // process CPU time at the last frame start
+    float damage_now = 1; // share of the window drawn in the frame being measured
     // Action latency: one small action at a time, from submit to the frame that shows it.
     int actions = 0;
     bool pending = false;

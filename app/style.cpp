@@ -167,6 +167,7 @@ ImFont* Style::add_font(const char* const* candidates, float px, bool merge_symb
 }
 
 void Style::build_fonts(float scale, float raster) {
+    ++builds_;
     ImGuiIO& io = ImGui::GetIO();
     scale = clamp_scale(scale);
     if (ranges_.empty()) {

@@ -4,6 +4,7 @@
 
 #include <imgui.h>
 
+#include <cstdint>
 #include <string>
 
 namespace mml::app {
@@ -29,6 +30,7 @@ public:
     const Fonts& fonts() const { return fonts_; }
     float built_scale() const { return scale_; }
     float built_raster() const { return raster_; }
+    uint64_t font_builds() const { return builds_; }       // counts atlas rebuilds
     const std::string& font_note() const { return note_; } // which files were found
 
 private:
@@ -36,6 +38,7 @@ private:
     ImVector<ImWchar> ranges_;
     Fonts fonts_;
     float scale_ = 0, raster_ = 1;
+    uint64_t builds_ = 0;
     bool uploaded_ = false; // an atlas was built before (the backend holds its texture)
     std::string note_;
 };

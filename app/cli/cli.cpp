@@ -25,6 +25,9 @@ void add_gui_options(CLI::App& app, GuiOptions& gui) {
                    "Build the benchmark scene (4 lab processes x 1 GiB, every other page "
                    "written), measure N frames with sampling on and paused, action latency, "
                    "start-up and RSS; print the figures, then quit");
+    app.add_option("--theme", gui.theme,
+                   "dark or light (kept as the preference, like the View menu's choice)")
+        ->check(CLI::IsMember({"dark", "light"}));
     app.add_flag("--presenter", gui.presenter,
                  "Presenter mode: large text, light theme, only the lesson's panels");
 }

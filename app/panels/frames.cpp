@@ -388,6 +388,15 @@ void FramesPanel::hover_details(Context& ctx, const Geom& g) {
     ImGui::EndTooltip();
 }
 
+// What the compact legend counts: the states of the cells shown, and the ones that moved.
+void FramesPanel::legend_counts(uint64_t counts[8], uint64_t& moved) const {
+    for (const FrameColumn& c : model.cols)
+        for (size_t r = 0; r < c.rows.size(); ++r) {
+            ++counts[static_cast<size_t>(page_state(c.rows[r]))];
+            moved += c.moved[r];
+        }
+}
+
 void FramesPanel::draw(Context& ctx) {
     const Target t = selected_target(ctx);
     if (!t.proc || !t.map) {
@@ -407,7 +416,8 @@ void FramesPanel::draw(Context& ctx) {
     }
     const float avail_w = ImGui::GetContentRegionAvail().x;
     // Rows that fit: from the body height of the last frame (exact), else an estimate.
-    const float est = ImGui::GetContentRegionAvail().y - line * 4.6f - legend.height(avail_w);
+    const float est =
+        ImGui::GetContentRegionAvail().y - line * 4.6f - ImGui::GetFrameHeightWithSpacing() * 2;
     const int fit = std::max(1, static_cast<int>((body_h > 0 ? body_h : est) / (fs * 0.85f)));
     const int rows = static_cast<int>(
         std::min<uint64_t>({static_cast<uint64_t>(std::min(fit, kMaxRows)), pages}));
@@ -423,11 +433,15 @@ void FramesPanel::draw(Context& ctx) {
     for (size_t i = 0; i < std::min<size_t>(model.story.size(), 2); ++i)
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ok_text(light)), "%s",
                            model.story[i].c_str());
+    uint64_t counts[8] = {};
+    uint64_t moved = 0;
+    legend_counts(counts, moved);
+    const float legend_h = legend.height(counts, moved, avail_w, true);
     const ImVec2 top = ImGui::GetCursorScreenPos();
     const float titles_h = fs * 1.5f;
     const ImVec2 a(top.x, top.y + titles_h);
     const ImVec2 b(top.x + avail_w,
-                   top.y + ImGui::GetContentRegionAvail().y - legend.height(avail_w) - line * 0.5f);
+                   top.y + ImGui::GetContentRegionAvail().y - legend_h - line * 0.5f);
     body_h = b.y - a.y;
     if (b.y - a.y < fs * 2 || !grid.ready()) {
         if (!grid.ready()) ImGui::TextWrapped("%s", grid.error().c_str());
@@ -457,13 +471,6 @@ void FramesPanel::draw(Context& ctx) {
         first = static_cast<uint64_t>(std::clamp<int64_t>(static_cast<int64_t>(first) + step, 0,
                                                           static_cast<int64_t>(pages) - rows));
     }
-    uint64_t counts[8] = {};
-    uint64_t moved = 0;
-    for (const FrameColumn& c : model.cols)
-        for (size_t r = 0; r < c.rows.size(); ++r) {
-            ++counts[static_cast<size_t>(page_state(c.rows[r]))];
-            moved += c.moved[r];
-        }
     ImGui::SetCursorScreenPos(ImVec2(top.x, b.y + line * 0.5f));
     legend.draw(grid, grid_style(light), counts, moved, avail_w, true);
 }

@@ -51,6 +51,7 @@ private:
     void rebuild(const Context& ctx, const std::vector<int>& pids, uint64_t base, int rows);
     void upload();
     void draw_header(Context& ctx, const Process& p, const Mapping& m, int rows);
+    void legend_counts(uint64_t counts[8], uint64_t& moved) const;
     Geom layout(ImVec2 a, ImVec2 b) const;
     void draw_titles(const Geom& g, float y, float x_min, float x_max, bool light) const;
     void draw_links(const Geom& g, bool light);

@@ -272,7 +272,7 @@ void PagesPanel::draw(Context& ctx) {
     const uint64_t n = cls.pages.size();
     const float fs = ImGui::GetFontSize();
     const float avail_w = ImGui::GetContentRegionAvail().x;
-    const float legend_h = legend.height(avail_w);
+    const float legend_h = legend.height(cls.counts, cls.changed_count, avail_w);
     const ImVec2 top = ImGui::GetCursorScreenPos();
     const float gutter = ImGui::CalcTextSize("+0x00000000").x * 0.85f + fs * 0.6f;
     const ImVec2 a(top.x + gutter, top.y + fs * 0.3f);

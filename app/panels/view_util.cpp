@@ -123,9 +123,37 @@ const char* entry_help(const LegendEntry& e) {
 
 } // namespace
 
-float PageLegend::height(float width) const {
-    if (last_w_ == width && last_h_ > 0) return last_h_;
-    return ImGui::GetFrameHeightWithSpacing() * 2.0f;
+// Where each shown entry goes (wrapping to `width`); returns the legend's height. The same
+// walk measures and draws, so the panels can give the grid exactly the space left over.
+template <typename Visit>
+float PageLegend::place(const uint64_t counts[8], uint64_t changed, float width, bool compact,
+                        Visit&& visit) {
+    const float sw = ImGui::GetFontSize() * 1.3f, sp = ImGui::GetStyle().ItemSpacing.x;
+    const float line_h = sw + ImGui::GetStyle().ItemSpacing.y;
+    float x = 0, y = 0;
+    for (size_t i = 0; i < kNumEntries; ++i) {
+        const LegendEntry& e = kEntries[i];
+        const uint64_t n =
+            (e.marks & kMarkChanged) ? changed : counts[static_cast<size_t>(e.state)];
+        if (compact && n == 0) continue;
+        char label[96];
+        std::snprintf(label, sizeof label, "%s %llu", e.label, static_cast<unsigned long long>(n));
+        const float tw = ImGui::CalcTextSize(label).x;
+        const float item_w = sw + sp * 0.6f + tw + sp * 2.2f;
+        if (x > 0 && x + item_w > width) {
+            x = 0;
+            y += line_h;
+        }
+        visit(i, ImVec2(x, y), sw, label, n, tw);
+        x += item_w;
+    }
+    return y + line_h;
+}
+
+float PageLegend::height(const uint64_t counts[8], uint64_t changed, float width,
+                         bool compact) const {
+    return place(counts, changed, width, compact,
+                 [](size_t, ImVec2, float, const char*, uint64_t, float) {});
 }
 
 void PageLegend::draw(render::GridRenderer& r, const render::GridStyle& s, const uint64_t counts[8],
@@ -140,43 +168,28 @@ void PageLegend::draw(render::GridRenderer& r, const render::GridStyle& s, const
         uploaded_ = true;
     }
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float sw = ImGui::GetFontSize() * 1.3f, sp = ImGui::GetStyle().ItemSpacing.x;
+    const float sp = ImGui::GetStyle().ItemSpacing.x;
     const ImVec2 start = ImGui::GetCursorScreenPos();
-    float x = 0, y = 0;
-    const float line_h = sw + ImGui::GetStyle().ItemSpacing.y;
     const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
     const ImU32 muted = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-    for (size_t i = 0; i < kNumEntries; ++i) {
-        const LegendEntry& e = kEntries[i];
-        const uint64_t n =
-            (e.marks & kMarkChanged) ? changed : counts[static_cast<size_t>(e.state)];
-        if (compact && n == 0) continue;
-        char label[96];
-        std::snprintf(label, sizeof label, "%s %llu", e.label, static_cast<unsigned long long>(n));
-        const float tw = ImGui::CalcTextSize(label).x;
-        const float item_w = sw + sp * 0.6f + tw + sp * 2.2f;
-        if (x > 0 && x + item_w > width) {
-            x = 0;
-            y += line_h;
-        }
-        const ImVec2 a(start.x + x, start.y + y), b(a.x + sw, a.y + sw);
-        render::GridDraw g;
-        g.rect_min = a;
-        g.rect_max = b;
-        g.origin = ImVec2(a.x - sw * static_cast<float>(i), a.y);
-        g.cell = ImVec2(sw, sw);
-        g.cols = static_cast<int>(kNumEntries);
-        g.count = static_cast<uint32_t>(kNumEntries);
-        r.add(dl, tex_, g, s);
-        const ImVec2 tp(b.x + sp * 0.6f, a.y + (sw - ImGui::GetFontSize()) * 0.5f);
-        dl->AddText(tp, n ? text : muted, label);
-        if (ImGui::IsMouseHoveringRect(a, ImVec2(tp.x + tw, b.y)))
-            ImGui::SetTooltip("%s", entry_help(e));
-        x += item_w;
-    }
-    last_w_ = width;
-    last_h_ = y + line_h;
-    ImGui::Dummy(ImVec2(width, last_h_));
+    const float h =
+        place(counts, changed, width, compact,
+              [&](size_t i, ImVec2 at, float sw, const char* label, uint64_t n, float tw) {
+                  const ImVec2 a(start.x + at.x, start.y + at.y), b(a.x + sw, a.y + sw);
+                  render::GridDraw g;
+                  g.rect_min = a;
+                  g.rect_max = b;
+                  g.origin = ImVec2(a.x - sw * static_cast<float>(i), a.y);
+                  g.cell = ImVec2(sw, sw);
+                  g.cols = static_cast<int>(kNumEntries);
+                  g.count = static_cast<uint32_t>(kNumEntries);
+                  r.add(dl, tex_, g, s);
+                  const ImVec2 tp(b.x + sp * 0.6f, a.y + (sw - ImGui::GetFontSize()) * 0.5f);
+                  dl->AddText(tp, n ? text : muted, label);
+                  if (ImGui::IsMouseHoveringRect(a, ImVec2(tp.x + tw, b.y)))
+                      ImGui::SetTooltip("%s", entry_help(kEntries[i]));
+              });
+    ImGui::Dummy(ImVec2(width, h));
 }
 
 } // namespace mml::app

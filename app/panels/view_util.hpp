@@ -38,12 +38,16 @@ public:
     // `compact`: only the states that occur (and "changed" when something did).
     void draw(render::GridRenderer& r, const render::GridStyle& s, const uint64_t counts[8],
               uint64_t changed, float width, bool compact = false);
-    float height(float width) const; // of the last draw at this width (estimate before)
+    // Exactly the height draw() will take with the same arguments.
+    float height(const uint64_t counts[8], uint64_t changed, float width,
+                 bool compact = false) const;
 
 private:
+    template <typename Visit>
+    static float place(const uint64_t counts[8], uint64_t changed, float width, bool compact,
+                       Visit&& visit);
     render::StateTexture tex_;
     bool uploaded_ = false;
-    float last_h_ = 0, last_w_ = 0;
 };
 
 } // namespace mml::app

@@ -5,6 +5,8 @@
 
 #include <GLFW/glfw3.h>
 
+#include <xxhash.h>
+
 #include <vector>
 
 namespace mml::render {
@@ -80,6 +82,10 @@ StateTexture::~StateTexture() {
 
 void StateTexture::upload(const uint8_t* rg, uint32_t count) {
     if (count > kMaxTexels) count = kMaxTexels;
+    const uint64_t hash = XXH3_64bits(rg, size_t{count} * 2);
+    if (id_ && count == count_ && hash == hash_) return;
+    hash_ = hash;
+    ++version_;
     const int rows = static_cast<int>((count + kWidth - 1) / kWidth);
     GLint prev_tex = 0, prev_align = 0;
     glGetIntegerv(GL_TEXTURE_BINDING_2D, &prev_tex);

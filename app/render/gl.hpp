@@ -38,7 +38,10 @@ public:
     StateTexture(const StateTexture&) = delete;
     StateTexture& operator=(const StateTexture&) = delete;
     // Uploads count texels (2 bytes each: state, marks); reallocates only when it grows.
+    // The same texels as last time are not uploaded again (and version() stays).
     void upload(const uint8_t* rg, uint32_t count);
+    // Changes whenever the texels change: the frame canvas redraws grids by it.
+    uint64_t version() const { return version_; }
     GLuint id() const { return id_; }
     int width() const { return kWidth; }
     uint32_t count() const { return count_; }
@@ -49,6 +52,7 @@ private:
     GLuint id_ = 0;
     int rows_ = 0;
     uint32_t count_ = 0;
+    uint64_t hash_ = 0, version_ = 0;
 };
 
 } // namespace mml::render

@@ -2,6 +2,8 @@
 // callback; scissor from the command's clip rect; ImGui's own state reset afterwards.
 #include "render/grid.hpp"
 
+#include <xxhash.h>
+
 namespace mml::render {
 
 ImVec4 to_vec4(ImU32 c) {
@@ -55,6 +57,7 @@ void GridRenderer::add(ImDrawList* dl, const StateTexture& tex, const GridDraw& 
     Item& it = items_[static_cast<size_t>(used_++)];
     it.self = this;
     it.tex = tex.id();
+    it.tex_version = tex.version();
     it.texw = tex.width();
     it.d = d;
     it.d.count = std::min(d.count, tex.count());
@@ -66,6 +69,22 @@ void GridRenderer::add(ImDrawList* dl, const StateTexture& tex, const GridDraw& 
 void GridRenderer::callback(const ImDrawList*, const ImDrawCmd* cmd) {
     const Item* it = static_cast<const Item*>(cmd->UserCallbackData);
     if (it && it->self) it->self->render(*it, cmd);
+}
+
+uint64_t GridRenderer::signature(const ImDrawCmd& cmd) {
+    const Item* it = static_cast<const Item*>(cmd.UserCallbackData);
+    if (!it) return 0;
+    const GridDraw& d = it->d;
+    // Field by field (the structs have padding); the style is ImVec4s only.
+    const float geo[9] = {d.rect_min.x, d.rect_min.y, d.rect_max.x, d.rect_max.y, d.origin.x,
+                          d.origin.y,   d.cell.x,     d.cell.y,     d.inset};
+    const int64_t ints[8] = {it->tex,    static_cast<int64_t>(it->tex_version),
+                             it->texw,   d.cols,
+                             d.count,    d.sel_first,
+                             d.sel_last, d.hover};
+    uint64_t h = XXH3_64bits(geo, sizeof geo);
+    h = XXH3_64bits_withSeed(ints, sizeof ints, h);
+    return XXH3_64bits_withSeed(&it->s, sizeof it->s, h);
 }
 
 namespace {

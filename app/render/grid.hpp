@@ -46,16 +46,20 @@ public:
     // Queues one grid of `tex` into `dl`. At most kMaxItems grids per renderer per frame.
     void add(ImDrawList* dl, const StateTexture& tex, const GridDraw& d, const GridStyle& s);
     static constexpr int kMaxItems = 24;
+    // The draw callback add() queues, and a hash of what one of its commands draws (for the
+    // frame canvas: the grid's pixels are not in the draw list's vertices).
+    static void callback(const ImDrawList* list, const ImDrawCmd* cmd);
+    static uint64_t signature(const ImDrawCmd& cmd);
 
 private:
     struct Item {
         GridRenderer* self = nullptr;
         GLuint tex = 0;
+        uint64_t tex_version = 0;
         int texw = 0;
         GridDraw d;
         GridStyle s;
     };
-    static void callback(const ImDrawList* list, const ImDrawCmd* cmd);
     void render(const Item& it, const ImDrawCmd* cmd);
     void fetch_locations();
 

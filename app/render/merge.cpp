@@ -1,18 +1,52 @@
 // Merging a frame's draw lists into one (see merge.hpp).
 #include "render/merge.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mml::render {
+
+namespace {
+
+void append_buffers(ImDrawList& out, const ImDrawList& in) {
+    const int v = out.VtxBuffer.Size, i = out.IdxBuffer.Size;
+    out.VtxBuffer.resize(v + in.VtxBuffer.Size);
+    out.IdxBuffer.resize(i + in.IdxBuffer.Size);
+    if (in.VtxBuffer.Size)
+        std::memcpy(out.VtxBuffer.Data + v, in.VtxBuffer.Data,
+                    static_cast<size_t>(in.VtxBuffer.Size) * sizeof(ImDrawVert));
+    if (in.IdxBuffer.Size)
+        std::memcpy(out.IdxBuffer.Data + i, in.IdxBuffer.Data,
+                    static_cast<size_t>(in.IdxBuffer.Size) * sizeof(ImDrawIdx));
+}
+
+void push_cmd(ImDrawList& out, const ImDrawCmd& c, int vtx_base, int idx_base) {
+    out.CmdBuffer.push_back(c);
+    out.CmdBuffer.back().VtxOffset += static_cast<unsigned>(vtx_base);
+    out.CmdBuffer.back().IdxOffset += static_cast<unsigned>(idx_base);
+}
+
+ImVec4 to_clip(const PixelRect& r, ImVec2 origin) {
+    return {origin.x + static_cast<float>(r.x0), origin.y + static_cast<float>(r.y0),
+            origin.x + static_cast<float>(r.x1), origin.y + static_cast<float>(r.y1)};
+}
+
+bool clip_meets(const ImVec4& a, const ImVec4& b, ImVec4& out) {
+    out = {std::max(a.x, b.x), std::max(a.y, b.y), std::min(a.z, b.z), std::min(a.w, b.w)};
+    return out.z > out.x && out.w > out.y;
+}
+
+} // namespace
 
 DrawMerger::~DrawMerger() {
     if (list_) IM_DELETE(list_);
 }
 
-void DrawMerger::merge(ImDrawData* dd) {
-    if (!dd || dd->CmdListsCount < 2 ||
-        !(ImGui::GetIO().BackendFlags & ImGuiBackendFlags_RendererHasVtxOffset))
-        return;
+bool DrawMerger::supported() {
+    return (ImGui::GetIO().BackendFlags & ImGuiBackendFlags_RendererHasVtxOffset) != 0;
+}
+
+ImDrawList& DrawMerger::begin(const ImDrawData* dd) {
     if (!list_) {
         lists_[0] = list_ = IM_NEW(ImDrawList)(ImGui::GetDrawListSharedData());
         list_->_OwnerName = "merged";
@@ -23,28 +57,58 @@ void DrawMerger::merge(ImDrawData* dd) {
     out.VtxBuffer.resize(0);
     out.VtxBuffer.reserve(dd->TotalVtxCount);
     out.IdxBuffer.reserve(dd->TotalIdxCount);
-    for (int n = 0; n < dd->CmdListsCount; ++n) {
-        const ImDrawList* in = dd->CmdLists[n];
-        const unsigned vtx_base = static_cast<unsigned>(out.VtxBuffer.Size);
-        const unsigned idx_base = static_cast<unsigned>(out.IdxBuffer.Size);
-        for (const ImDrawCmd& c : in->CmdBuffer) {
-            if (c.ElemCount == 0 && !c.UserCallback) continue;
-            out.CmdBuffer.push_back(c);
-            out.CmdBuffer.back().VtxOffset += vtx_base;
-            out.CmdBuffer.back().IdxOffset += idx_base;
-        }
-        const int v = out.VtxBuffer.Size, i = out.IdxBuffer.Size;
-        out.VtxBuffer.resize(v + in->VtxBuffer.Size);
-        out.IdxBuffer.resize(i + in->IdxBuffer.Size);
-        if (in->VtxBuffer.Size)
-            std::memcpy(out.VtxBuffer.Data + v, in->VtxBuffer.Data,
-                        static_cast<size_t>(in->VtxBuffer.Size) * sizeof(ImDrawVert));
-        if (in->IdxBuffer.Size)
-            std::memcpy(out.IdxBuffer.Data + i, in->IdxBuffer.Data,
-                        static_cast<size_t>(in->IdxBuffer.Size) * sizeof(ImDrawIdx));
-    }
+    return out;
+}
+
+void DrawMerger::finish(ImDrawData* dd) {
     dd->CmdLists = lists_;
     dd->CmdListsCount = 1;
+    dd->TotalVtxCount = list_->VtxBuffer.Size;
+    dd->TotalIdxCount = list_->IdxBuffer.Size;
+}
+
+void DrawMerger::merge(ImDrawData* dd) {
+    if (!dd || dd->CmdListsCount < 2 || !supported()) return;
+    ImDrawList& out = begin(dd);
+    for (int n = 0; n < dd->CmdListsCount; ++n) {
+        const ImDrawList* in = dd->CmdLists[n];
+        const int vtx_base = out.VtxBuffer.Size, idx_base = out.IdxBuffer.Size;
+        for (const ImDrawCmd& c : in->CmdBuffer)
+            if (c.ElemCount != 0 || c.UserCallback) push_cmd(out, c, vtx_base, idx_base);
+        append_buffers(out, *in);
+    }
+    finish(dd);
+}
+
+void DrawMerger::merge(ImDrawData* dd, const std::vector<PixelRect>& clips) {
+    if (!dd) return;
+    ImDrawList& out = begin(dd);
+    const int lists = dd->CmdListsCount;
+    vtx_base_.assign(static_cast<size_t>(lists), -1);
+    idx_base_.assign(static_cast<size_t>(lists), -1);
+    ImVec4 cut;
+    for (const PixelRect& r : clips) {
+        const ImVec4 rect = to_clip(r, dd->DisplayPos);
+        for (int n = 0; n < lists; ++n) {
+            const ImDrawList& in = *dd->CmdLists[n];
+            for (const ImDrawCmd& c : in.CmdBuffer) {
+                const bool reset = c.UserCallback == ImDrawCallback_ResetRenderState;
+                if ((c.ElemCount == 0 && !c.UserCallback) ||
+                    (!reset && !clip_meets(c.ClipRect, rect, cut)))
+                    continue;
+                const size_t k = static_cast<size_t>(n);
+                if (reset && vtx_base_[k] < 0) continue; // no callback of this list drawn
+                if (vtx_base_[k] < 0) { // first command of this list: copy its buffers
+                    vtx_base_[k] = out.VtxBuffer.Size;
+                    idx_base_[k] = out.IdxBuffer.Size;
+                    append_buffers(out, in);
+                }
+                push_cmd(out, c, vtx_base_[k], idx_base_[k]);
+                if (!reset) out.CmdBuffer.back().ClipRect = cut;
+            }
+        }
+    }
+    finish(dd);
 }
 
 } // namespace mml::render

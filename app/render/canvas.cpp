@@ -1,0 +1,243 @@
+// The frame canvas (see canvas.hpp).
+#include "render/canvas.hpp"
+
+#include <glad/gl.h>
+#if __has_include(<imgui_impl_opengl3.h>)
+#include <imgui_impl_opengl3.h>
+#else
+#include <backends/imgui_impl_opengl3.h>
+#endif
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+
+namespace mml::render {
+
+namespace {
+
+uint64_t mix(uint64_t h, const void* p, size_t n) {
+    return XXH3_64bits_withSeed(p, n, h);
+}
+
+template <typename T> uint64_t mix(uint64_t h, const T& v) {
+    return mix(h, &v, sizeof v);
+}
+
+PixelRect pixel_bounds(const ImVec4& clip, ImVec2 origin) {
+    return {static_cast<int>(std::floor(clip.x - origin.x)),
+            static_cast<int>(std::floor(clip.y - origin.y)),
+            static_cast<int>(std::ceil(clip.z - origin.x)),
+            static_cast<int>(std::ceil(clip.w - origin.y))};
+}
+
+uint32_t to_byte(float v) {
+    return static_cast<uint32_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
+}
+
+// The two pixels that carry the frame code (GL coordinates: top-left and bottom-right).
+void corners(int fb_w, int fb_h, int xy[2][2]) {
+    xy[0][0] = 0;
+    xy[0][1] = fb_h - 1;
+    xy[1][0] = fb_w - 1;
+    xy[1][1] = 0;
+}
+
+} // namespace
+
+uint64_t Canvas::hash_list(const ImDrawList& l) const {
+    uint64_t h = mix(0, l.VtxBuffer.Data, static_cast<size_t>(l.VtxBuffer.size_in_bytes()));
+    h = mix(h, l.IdxBuffer.Data, static_cast<size_t>(l.IdxBuffer.size_in_bytes()));
+    for (const ImDrawCmd& c : l.CmdBuffer) { // field by field: the struct has padding
+        h = mix(h, c.ClipRect);
+        h = mix(h, c.TextureId);
+        const unsigned offsets[3] = {c.VtxOffset, c.IdxOffset, c.ElemCount};
+        h = mix(h, offsets);
+        if (!c.UserCallback || c.UserCallback == ImDrawCallback_ResetRenderState) continue;
+        uint64_t content = frame_; // unknown callback: changed every frame
+        for (const auto& [cb, hash] : hooks_)
+            if (cb == c.UserCallback) content = hash(c);
+        h = mix(h, content);
+    }
+    return h;
+}
+
+// Every pixel a list can touch: its vertices' bounding box within its clip rectangles (a
+// top-level window's first clip rectangle is the whole screen), and its callbacks' clip
+// rectangles.
+PixelRect Canvas::list_bounds(const ImDrawList& l, ImVec2 origin) {
+    PixelRect clips, callbacks;
+    for (const ImDrawCmd& c : l.CmdBuffer) {
+        if (c.UserCallback && c.UserCallback != ImDrawCallback_ResetRenderState)
+            callbacks = unite(callbacks, pixel_bounds(c.ClipRect, origin));
+        else if (c.ElemCount != 0)
+            clips = unite(clips, pixel_bounds(c.ClipRect, origin));
+    }
+    if (l.VtxBuffer.Size == 0) return callbacks;
+    ImVec4 box{FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX};
+    for (const ImDrawVert& v : l.VtxBuffer) {
+        box.x = std::min(box.x, v.pos.x);
+        box.y = std::min(box.y, v.pos.y);
+        box.z = std::max(box.z, v.pos.x);
+        box.w = std::max(box.w, v.pos.y);
+    }
+    return unite(intersect(pixel_bounds(box, origin), clips), callbacks);
+}
+
+std::vector<ListSignature> Canvas::signatures(const ImDrawData& dd, const PixelRect& screen) const {
+    std::vector<ListSignature> out;
+    out.reserve(static_cast<size_t>(dd.CmdListsCount));
+    for (int n = 0; n < dd.CmdListsCount; ++n) {
+        const ImDrawList& l = *dd.CmdLists[n];
+        out.push_back({&l, hash_list(l), intersect(list_bounds(l, dd.DisplayPos), screen)});
+    }
+    return out;
+}
+
+// The frame code: the clear colour with the frame number's low 6 bits in the low 2 bits of
+// red, green and blue (at most 3/255 off: invisible, and only in two corner pixels).
+uint32_t Canvas::code_color(uint64_t frame) const {
+    const uint32_t f = static_cast<uint32_t>(frame & 63);
+    const uint32_t r = (to_byte(clear_.x) & ~3u) | (f & 3);
+    const uint32_t g = (to_byte(clear_.y) & ~3u) | ((f >> 2) & 3);
+    const uint32_t b = (to_byte(clear_.z) & ~3u) | ((f >> 4) & 3);
+    return r | g << 8 | b << 16;
+}
+
+// How many frames behind the back buffer is (1: it holds the last frame), from the code in
+// its corners; 0 when no recent frame's code is there.
+int Canvas::back_buffer_age(int fb_w, int fb_h) const {
+    int xy[2][2];
+    corners(fb_w, fb_h, xy);
+    uint32_t got[2] = {};
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    glReadBuffer(GL_BACK);
+    glPixelStorei(GL_PACK_ALIGNMENT, 4);
+    for (int i = 0; i < 2; ++i) {
+        unsigned char px[4] = {};
+        glReadPixels(xy[i][0], xy[i][1], 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
+        got[i] = uint32_t{px[0]} | uint32_t{px[1]} << 8 | uint32_t{px[2]} << 16;
+    }
+    if (got[0] != got[1]) return 0;
+    for (int k = 1; k < kHistory; ++k) {
+        if (static_cast<uint64_t>(k) >= frame_) break;
+        const Past& p = past_[(frame_ - static_cast<uint64_t>(k)) % kHistory];
+        if (p.valid && p.code == got[0]) return k;
+    }
+    return 0;
+}
+
+void Canvas::draw_damage(ImDrawData* dd, const std::vector<PixelRect>& rects, int fb_h) {
+    glClearColor(clear_.x, clear_.y, clear_.z, 1.0f);
+    glEnable(GL_SCISSOR_TEST);
+    for (const PixelRect& r : rects) {
+        glScissor(r.x0, fb_h - r.y1, r.x1 - r.x0, r.y1 - r.y0);
+        glClear(GL_COLOR_BUFFER_BIT);
+    }
+    glDisable(GL_SCISSOR_TEST);
+    merger_.merge(dd, rects);
+    ImGui_ImplOpenGL3_RenderDrawData(dd);
+}
+
+void Canvas::draw_full(ImDrawData* dd) {
+    glClearColor(clear_.x, clear_.y, clear_.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    merger_.merge(dd);
+    ImGui_ImplOpenGL3_RenderDrawData(dd);
+}
+
+namespace {
+
+void read_back(std::vector<uint8_t>& px, int w, int h) {
+    px.resize(static_cast<size_t>(w) * static_cast<size_t>(h) * 4);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    glReadBuffer(GL_BACK);
+    glPixelStorei(GL_PACK_ALIGNMENT, 4);
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+}
+
+} // namespace
+
+// The self-check: the frame as drawn in part, then the same frame drawn in full over it.
+void Canvas::compare_with_full(ImDrawData* dd, const ImDrawData& original) {
+    read_back(partial_, w_, h_);
+    *dd = original;
+    draw_full(dd);
+    read_back(whole_, w_, h_);
+    int xy[2][2];
+    corners(w_, h_, xy);
+    for (const auto& p : xy) { // the frame code's pixels differ by design
+        const size_t at =
+            (static_cast<size_t>(p[1]) * static_cast<size_t>(w_) + static_cast<size_t>(p[0])) * 4;
+        std::copy_n(whole_.begin() + static_cast<std::ptrdiff_t>(at), 4,
+                    partial_.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    uint64_t differ = 0;
+    for (size_t i = 0; i < partial_.size(); i += 4)
+        differ += std::memcmp(&partial_[i], &whole_[i], 3) != 0;
+    ++checked_.frames;
+    checked_.differed += differ > 0;
+    checked_.max_pixels = std::max(checked_.max_pixels, differ);
+}
+
+void Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, bool full) {
+    ++frame_;
+    stats_ = {};
+    stats_.screen = int64_t{fb_w} * fb_h;
+    const PixelRect screen{0, 0, fb_w, fb_h};
+    const bool unit_scale = dd->FramebufferScale.x == 1.0f && dd->FramebufferScale.y == 1.0f;
+    const bool usable = unit_scale && DrawMerger::supported() && fb_w > 0 && fb_h > 0;
+    full = full || full_ || !usable || fb_w != w_ || fb_h != h_ || clear.x != clear_.x ||
+           clear.y != clear_.y || clear.z != clear_.z;
+    full_ = false;
+    w_ = fb_w;
+    h_ = fb_h;
+    clear_ = clear;
+    Past& now = past_[frame_ % kHistory];
+    now.valid = false;
+    now.damage = damage_.update(signatures(*dd, screen), screen, full);
+    stats_.age = full ? 0 : back_buffer_age(fb_w, fb_h);
+    std::vector<PixelRect> rects;
+    if (stats_.age == 0) {
+        rects.push_back(screen);
+    } else { // what changed since the frame the back buffer holds
+        for (int k = 0; k < stats_.age; ++k) {
+            const Past& p = past_[(frame_ - static_cast<uint64_t>(k)) % kHistory];
+            rects.insert(rects.end(), p.damage.begin(), p.damage.end());
+        }
+        make_disjoint(rects);
+    }
+    stats_.rects = static_cast<int>(rects.size());
+    for (const PixelRect& r : rects) stats_.pixels += r.area();
+    glViewport(0, 0, fb_w, fb_h);
+    if (!usable) {
+        draw_full(dd);
+        full_ = true; // and no frame code: the next frame is drawn in full too
+        return;
+    }
+    const ImDrawData original = *dd;
+    if (!rects.empty()) draw_damage(dd, rects, fb_h);
+    if (check_ && stats_.pixels < stats_.screen) compare_with_full(dd, original);
+}
+
+void Canvas::finish() {
+    if (full_ || w_ <= 0 || h_ <= 0) return;
+    Past& now = past_[frame_ % kHistory];
+    now.code = code_color(frame_);
+    now.valid = true;
+    int xy[2][2];
+    corners(w_, h_, xy);
+    glClearColor(static_cast<float>(now.code & 255) / 255.0f,
+                 static_cast<float>(now.code >> 8 & 255) / 255.0f,
+                 static_cast<float>(now.code >> 16 & 255) / 255.0f, 1.0f);
+    glEnable(GL_SCISSOR_TEST);
+    for (const auto& p : xy) {
+        glScissor(p[0], p[1], 1, 1);
+        glClear(GL_COLOR_BUFFER_BIT);
+    }
+    glDisable(GL_SCISSOR_TEST);
+}
+
+} // namespace mml::render

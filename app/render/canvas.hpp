@@ -1,0 +1,89 @@
+// The frame canvas: only what changed is drawn again. Each frame's draw lists are hashed
+// (xxHash) and compared with the previous frame's (render/damage.hpp); the damaged rectangles
+// are cleared and redrawn, clipped, in one merged upload, straight into the window's back
+// buffer. That needs the back buffer to still hold an earlier frame, which OpenGL does not
+// promise: every frame ends by writing a frame code into two corner pixels (invisible: the
+// low two bits of each channel), and the next frame reads them back. A code of a recent frame
+// tells which frame the buffer holds (like EGL's buffer age), and the damage since that frame
+// is drawn; anything else (a new or resized buffer, a driver that discards) draws it all.
+// On llvmpipe a panel's pixels cost milliseconds to shade; an unchanged panel now costs only
+// its ImGui build.
+#pragma once
+
+#include "render/damage.hpp"
+#include "render/merge.hpp"
+
+#include <imgui.h>
+
+#include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace mml::render {
+
+// Hashes what a user callback will draw (its UserCallbackData), for callbacks whose output
+// does not show in the vertices. Unregistered callbacks count as changed every frame.
+using CallbackHash = uint64_t (*)(const ImDrawCmd& cmd);
+
+class Canvas {
+public:
+    void hash_callbacks(ImDrawCallback cb, CallbackHash h) { hooks_.emplace_back(cb, h); }
+    // Everything is drawn again next frame (the back buffer was drawn by someone else, or
+    // textures the hashes cannot see were replaced).
+    void invalidate() { full_ = true; }
+    // Draws `dd` into the bound window framebuffer: only the damage unless `full` (or the back
+    // buffer's content is not known). `clear` fills what is drawn first.
+    void render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, bool full);
+    // After everything else read the frame (a screenshot), before the swap: the frame code.
+    void finish();
+
+    // Self-check (tests): every frame drawn in part is drawn once more in full and the two
+    // images compared, pixel for pixel (the frame-code corners aside).
+    void set_check(bool on) { check_ = on; }
+    struct Check {
+        uint64_t frames = 0;     // partial frames compared
+        uint64_t differed = 0;   // of which some pixel differed from the full redraw
+        uint64_t max_pixels = 0; // most pixels that differed in one frame
+    };
+    const Check& check() const { return checked_; }
+
+    struct Stats {
+        int rects = 0;      // damaged rectangles drawn this frame
+        int64_t pixels = 0; // their area
+        int64_t screen = 0; // the window's area
+        int age = 0;        // frames the back buffer was behind (0: unknown, drawn in full)
+    };
+    const Stats& stats() const { return stats_; }
+
+private:
+    static constexpr int kHistory = 4; // frames of damage kept (the oldest usable age)
+    struct Past {
+        uint32_t code = 0; // what the corner pixels were set to
+        bool valid = false;
+        std::vector<PixelRect> damage; // drawn in that frame
+    };
+    std::vector<ListSignature> signatures(const ImDrawData& dd, const PixelRect& screen) const;
+    uint64_t hash_list(const ImDrawList& l) const;
+    static PixelRect list_bounds(const ImDrawList& l, ImVec2 origin);
+    int back_buffer_age(int fb_w, int fb_h) const;
+    uint32_t code_color(uint64_t frame) const;
+    void draw_damage(ImDrawData* dd, const std::vector<PixelRect>& rects, int fb_h);
+    void draw_full(ImDrawData* dd);
+    void compare_with_full(ImDrawData* dd, const ImDrawData& original);
+
+    DamageTracker damage_;
+    DrawMerger merger_;
+    std::vector<std::pair<ImDrawCallback, CallbackHash>> hooks_;
+    std::array<Past, kHistory> past_{};
+    uint64_t frame_ = 0;
+    bool full_ = true;
+    ImVec4 clear_;
+    int w_ = 0, h_ = 0;
+    Stats stats_;
+    bool check_ = false;
+    Check checked_;
+    std::vector<uint8_t> partial_, whole_; // the self-check's two readbacks
+};
+
+} // namespace mml::render

@@ -1,0 +1,51 @@
+// Damage tracking for the frame canvas: which parts of the window must be drawn again. Each
+// frame every draw list (one per ImGui window) is reduced to a signature: who it is, a hash of
+// everything it draws, and the rectangle it may touch (the union of its clip rectangles). A
+// list whose hash changed damages where it was and where it is; a change in the set or order
+// of lists damages everything. Plain data, no ImGui or GL, so it is tested on its own.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace mml::render {
+
+// A rectangle in framebuffer pixels, [x0, x1) x [y0, y1), y downwards like ImGui.
+struct PixelRect {
+    int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+    bool empty() const { return x1 <= x0 || y1 <= y0; }
+    int64_t area() const { return empty() ? 0 : int64_t{x1 - x0} * (y1 - y0); }
+    bool operator==(const PixelRect&) const = default;
+};
+
+PixelRect intersect(const PixelRect& a, const PixelRect& b);
+PixelRect unite(const PixelRect& a, const PixelRect& b);
+bool overlaps(const PixelRect& a, const PixelRect& b);
+
+struct ListSignature {
+    const void* key = nullptr; // the draw list's identity across frames
+    uint64_t hash = 0;         // of its vertices, indices, commands and callback contents
+    PixelRect bounds;          // every pixel it can touch
+};
+
+class DamageTracker {
+public:
+    // Above this share of the screen, or this many separate rectangles, one full redraw is
+    // cheaper than many pieces.
+    static constexpr double kFullShare = 0.6;
+    static constexpr size_t kMaxRects = 8;
+
+    // The frame's lists in drawing order; returns disjoint rectangles to redraw (empty: the
+    // canvas already shows this frame). `full` forces one rectangle over the whole screen.
+    std::vector<PixelRect> update(std::vector<ListSignature> lists, PixelRect screen, bool full);
+
+private:
+    std::vector<ListSignature> prev_;
+    PixelRect screen_;
+};
+
+// Merges overlapping rectangles until none overlap (so no pixel is drawn twice).
+void make_disjoint(std::vector<PixelRect>& rects);
+
+} // namespace mml::render

@@ -1,0 +1,77 @@
+// The frame canvas draws only what changed (app/render/canvas.hpp). Here the real app runs
+// the copy-on-write sequence with MMAPLAB_CANVAS_CHECK set: every frame it draws in part is
+// drawn once more in full and the two images are compared pixel for pixel. Any damage the
+// tracker misses shows up as a differing frame.
+#include "gui_util.hpp"
+
+#include <filesystem>
+#include <regex>
+
+namespace {
+
+using namespace mml_gui;
+
+const auto* const kXvfb = ::testing::AddGlobalTestEnvironment(new XvfbEnv);
+
+const char* const kScript =
+    "char *p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+    "memset(p, 'A', 16 * 4096);\n"
+    "pid_t child = fork();\n"
+    "@child: p[3 * 4096] = 'B';\n"
+    "mprotect(p, 4 * 4096, PROT_READ);\n"
+    "munmap(p + 8 * 4096, 4 * 4096);\n"
+    "@child: madvise(p, 16 * 4096, MADV_DONTNEED);\n";
+
+struct CheckLine {
+    unsigned long long frames = 0, differed = 0, max_pixels = 0;
+    bool found = false;
+};
+
+CheckLine parse(const std::string& log) {
+    CheckLine c;
+    std::smatch m;
+    const std::regex re("canvas check: frames=(\\d+) differed=(\\d+) max_pixels=(\\d+)");
+    if (std::regex_search(log, m, re)) {
+        c.found = true;
+        c.frames = std::stoull(m[1]);
+        c.differed = std::stoull(m[2]);
+        c.max_pixels = std::stoull(m[3]);
+    }
+    return c;
+}
+
+class CanvasTest : public ::testing::TestWithParam<const char*> {
+protected:
+    void SetUp() override {
+        if (!XvfbEnv::ok()) GTEST_SKIP() << "Xvfb could not be started";
+        dir_ = temp_dir();
+        ASSERT_FALSE(dir_.empty());
+        std::ofstream(dir_ + "/script.mml") << kScript;
+    }
+    void TearDown() override {
+        unsetenv("MMAPLAB_CANVAS_CHECK");
+        if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    }
+    std::string dir_;
+};
+
+TEST_P(CanvasTest, PartialFramesEqualFullRedraws) {
+    const std::string out = dir_ + "/out.txt";
+    setenv("MMAPLAB_CANVAS_CHECK", "1", 1);
+    ASSERT_EQ(run_app(dir_,
+                      {"--script", dir_ + "/script.mml", "--theme", GetParam(), "--frames", "240"},
+                      out),
+              0)
+        << read_file(out);
+    const std::string log = read_file(out);
+    EXPECT_EQ(log.find("error:"), std::string::npos) << log;
+    const CheckLine c = parse(log);
+    ASSERT_TRUE(c.found) << log;
+    EXPECT_GE(c.frames, 100u) << "too few frames were drawn in part to compare";
+    EXPECT_EQ(c.differed, 0u) << c.frames << " frames compared; the worst differed in "
+                              << c.max_pixels << " pixels";
+}
+
+INSTANTIATE_TEST_SUITE_P(Themes, CanvasTest, ::testing::Values("dark", "light"));
+
+} // namespace
