@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -247,7 +248,9 @@ void App::draw_panels(Context& ctx) {
     const float gap = 3.0f * prefs_.scale;
     const ImGuiCond cond = reset_layout_ ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
     const bool staged = ctx.presenter && lv_.lesson; // presenter mode, export
-    for (Panel& p : panels_) {
+    std::vector<ImVec4> rects(panels_.size(), ImVec4(0, 0, 0, 0)), cleared;
+    for (size_t i = 0; i < panels_.size(); ++i) {
+        Panel& p = panels_[i];
         ImVec2 pos, size;
         if (staged) {
             if (!lesson_place(p, pos, size)) continue;
@@ -264,8 +267,14 @@ void App::draw_panels(Context& ctx) {
         }
         const std::string title = p.title + "###" + p.name;
         const bool was_open = p.open;
-        if (ImGui::Begin(title.c_str(), &p.open, p.flags)) {
+        const bool clear_bg = background_by_clear(i);
+        if (clear_bg) ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0, 0, 0, 0));
+        const bool shown = ImGui::Begin(title.c_str(), &p.open, p.flags);
+        if (clear_bg) ImGui::PopStyleColor();
+        if (shown) {
             const ImVec2 pos = ImGui::GetWindowPos(), size = ImGui::GetWindowSize();
+            rects[i] = ImVec4(pos.x, pos.y, pos.x + size.x, pos.y + size.y);
+            if (clear_bg) cleared.push_back(rects[i]);
             layout_.push_back({"panel." + p.name, pos.x, pos.y, pos.x + size.x, pos.y + size.y});
             p.draw(ctx);
             hide_banner(p);
@@ -276,13 +285,81 @@ void App::draw_panels(Context& ctx) {
             save_prefs_now();
         }
     }
+    panel_rects_ = std::move(rects);
+    paint_outside(cleared);
     reset_layout_ = false;
     lesson_fresh_ = false;
 }
 
+// Panel backgrounds cost llvmpipe more than any other layer of a frame: a panel that
+// overlapped no other in the last frame draws none (nothing can show through it), and the
+// frame is cleared with the panel colour instead (a memset). The gaps between such panels,
+// and their rounded corners, are painted under every window by paint_outside().
+bool App::background_by_clear(size_t i) const {
+    if (i >= panel_rects_.size() || panel_rects_[i].z <= panel_rects_[i].x) return false;
+    if (ImGui::GetStyle().Colors[ImGuiCol_WindowBg].w < 1.0f) return false;
+    const ImVec4& a = panel_rects_[i];
+    for (size_t j = 0; j < panel_rects_.size(); ++j) {
+        const ImVec4& b = panel_rects_[j];
+        if (j != i && b.z > b.x && a.x < b.z && b.x < a.z && a.y < b.w && b.y < a.w) return false;
+    }
+    return true;
+}
+
+namespace {
+
+// `from` minus `hole`: up to four rectangles (above, below, left, right of it).
+void subtract(const ImVec4& from, const ImVec4& hole, std::vector<ImVec4>& out) {
+    if (hole.x >= from.z || hole.z <= from.x || hole.y >= from.w || hole.w <= from.y) {
+        out.push_back(from);
+        return;
+    }
+    const float top = std::max(from.y, hole.y), bottom = std::min(from.w, hole.w);
+    if (hole.y > from.y) out.emplace_back(from.x, from.y, from.z, hole.y);
+    if (hole.w < from.w) out.emplace_back(from.x, hole.w, from.z, from.w);
+    if (hole.x > from.x) out.emplace_back(from.x, top, hole.x, bottom);
+    if (hole.z < from.z) out.emplace_back(hole.z, top, from.z, bottom);
+}
+
+// A panel's corners as they look over the gap colour: outside the rounding, the gap; inside,
+// the panel (the title bar covers the top two).
+void paint_corners(ImDrawList* under, const ImVec4& r, float rounding, ImU32 gap, ImU32 panel) {
+    const float d = 2.0f * rounding;
+    for (const ImVec2 c : {ImVec2(r.x, r.y), ImVec2(r.z - rounding, r.y),
+                           ImVec2(r.x, r.w - rounding), ImVec2(r.z - rounding, r.w - rounding)})
+        under->AddRectFilled(c, ImVec2(c.x + rounding, c.y + rounding), gap);
+    under->AddRectFilled(ImVec2(r.x, r.w - d), ImVec2(r.x + d, r.w), panel, rounding,
+                         ImDrawFlags_RoundCornersBottomLeft);
+    under->AddRectFilled(ImVec2(r.z - d, r.w - d), ImVec2(r.z, r.w), panel, rounding,
+                         ImDrawFlags_RoundCornersBottomRight);
+}
+
+} // namespace
+
+// Everything but the cleared panels, in the gap colour, under every window.
+void App::paint_outside(const std::vector<ImVec4>& cleared) const {
+    const ImGuiViewport* vp = ImGui::GetMainViewport();
+    std::vector<ImVec4> rest{
+        ImVec4(vp->Pos.x, vp->Pos.y, vp->Pos.x + vp->Size.x, vp->Pos.y + vp->Size.y)},
+        next;
+    for (const ImVec4& hole : cleared) {
+        next.clear();
+        for (const ImVec4& r : rest) subtract(r, hole, next);
+        rest.swap(next);
+    }
+    const ImGuiStyle& st = ImGui::GetStyle();
+    const ImU32 gap = ImGui::GetColorU32(st.Colors[kGapColor]);
+    ImDrawList* under = ImGui::GetBackgroundDrawList();
+    for (const ImVec4& r : rest) under->AddRectFilled(ImVec2(r.x, r.y), ImVec2(r.z, r.w), gap);
+    if (st.WindowRounding > 0)
+        for (const ImVec4& r : cleared)
+            paint_corners(under, r, st.WindowRounding, gap,
+                          ImGui::GetColorU32(st.Colors[ImGuiCol_WindowBg]));
+}
+
 void App::render(int fb_w, int fb_h) {
     ImDrawData* dd = ImGui::GetDrawData();
-    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_MenuBarBg];
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg]; // see paint_outside()
     if (shot_.stage == ShotRequest::Stage::Rendering && shot_.scale > 1) {
         render_scaled_shot(dd, fb_w, fb_h, bg);
         return;

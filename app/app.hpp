@@ -61,6 +61,10 @@ private:
     void save_prefs_now();
     void drive_automation();
     void prepare_fonts();
+    bool background_by_clear(size_t i) const;
+    void paint_outside(const std::vector<ImVec4>& cleared) const;
+    // What shows between panels (and everywhere when none is open).
+    static constexpr ImGuiCol kGapColor = ImGuiCol_MenuBarBg;
     void render_scaled_shot(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& bg);
     void finish_capture(bool ok, const std::string& path, const std::string& err);
     void write_layout_json();
@@ -128,10 +132,11 @@ private:
     bool script_queued_ = false, quit_ = false;
     int exit_code_ = 0;
     uint64_t frames_ = 0, settle_frames_ = 0;
-    ShotRequest shot_;          // the screenshot being taken (none, 1x or 2x)
-    BenchRun bench_;            // --bench-frames
-    render::DrawMerger merger_; // 2x captures
-    render::Canvas canvas_;     // every other frame: only what changed is drawn
+    ShotRequest shot_;                // the screenshot being taken (none, 1x or 2x)
+    BenchRun bench_;                  // --bench-frames
+    render::DrawMerger merger_;       // 2x captures
+    render::Canvas canvas_;           // every other frame: only what changed is drawn
+    std::vector<ImVec4> panel_rects_; // last frame's, x0 y0 x1 y1 (0: not shown)
     std::chrono::steady_clock::time_point last_frame_;
 };
 

@@ -21,8 +21,10 @@
 #include <backends/imgui_impl_opengl3.h>
 #endif
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 static void glfw_error_callback(int error, const char* description) {
     std::fprintf(stderr, "GLFW error %d: %s\n", error, description);
@@ -74,12 +76,26 @@ int main(int argc, char** argv) {
     ImGui_ImplGlfw_InitForOpenGL(window, true);
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
+    // Frames are paced to the monitor's refresh even where swaps do not wait (Xvfb, or vsync
+    // off): a frame that changed nothing costs ~2 ms, and an idle window should not spin.
+    // Benchmarks and scripted runs go as fast as they can.
+    const bool paced = gui.bench_frames <= 0 && gui.screenshot.empty() && gui.export_dir.empty() &&
+                       gui.quit_after_frames <= 0;
+    const GLFWvidmode* mode = glfwGetVideoMode(glfwGetPrimaryMonitor());
+    const auto frame_period = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(1.0 /
+                                      (mode && mode->refreshRate > 0 ? mode->refreshRate : 60)));
     int rc = 0;
     {
         mml::app::App app(window, gui);
         app.set_main_time(main_t);
+        auto next_frame = std::chrono::steady_clock::now();
         while (!glfwWindowShouldClose(window) && !app.should_quit() &&
                mml::stop::signal_received() == 0) {
+            if (paced) {
+                std::this_thread::sleep_until(next_frame);
+                next_frame = std::max(next_frame + frame_period, std::chrono::steady_clock::now());
+            }
             glfwPollEvents();
             app.prepare_frame(); // font atlas rebuilds happen between frames
             ImGui_ImplOpenGL3_NewFrame();

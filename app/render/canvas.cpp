@@ -143,7 +143,7 @@ void Canvas::draw_damage(ImDrawData* dd, const std::vector<PixelRect>& rects, in
 
 void Canvas::draw_full(ImDrawData* dd) {
     glClearColor(clear_.x, clear_.y, clear_.z, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
+    glClear(GL_COLOR_BUFFER_BIT); // unscissored: a memset in llvmpipe, not a shaded quad
     merger_.merge(dd);
     ImGui_ImplOpenGL3_RenderDrawData(dd);
 }
