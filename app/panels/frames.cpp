@@ -5,6 +5,7 @@
 #include "palette.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -175,20 +176,62 @@ float FramesPanel::frame_y(const Geom& g, int f) const {
     return g.frame_top + (static_cast<float>(f) + 0.5f) * g.frame_h;
 }
 
-void FramesPanel::draw_titles(const Geom& g, float y, float x_min, float x_max, bool light) const {
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float fs = ImGui::GetFontSize();
+// Each column's title centred over it. When two would overlap (the columns of parent and
+// child sit a cell apart), every title ends at its column instead, with a leader line down to
+// it, one row per column of its side, the rightmost on top (so no leader crosses a title).
+std::vector<FramesPanel::Title> FramesPanel::place_titles(const Geom& g, float x_min,
+                                                          float x_max) const {
+    constexpr int kMaxRows = 4;
+    std::vector<Title> out;
     for (size_t k = 0; k < model.cols.size(); ++k) {
         const FrameColumn& c = model.cols[k];
-        char pid[24];
-        std::snprintf(pid, sizeof pid, " %d", c.pid);
-        const float nw = ImGui::CalcTextSize(c.name.c_str()).x;
-        const float w = nw + ImGui::CalcTextSize(pid).x;
-        float x = g.col_x[k] + g.cell * 0.5f - w * 0.5f;
-        x = std::clamp(x, x_min, x_max - w);
-        dl->AddText(ImVec2(x, y), ImGui::GetColorU32(ImGuiCol_Text), c.name.c_str());
-        dl->AddText(ImVec2(x + nw, y), muted_text(light), pid);
-        if (ImGui::IsMouseHoveringRect(ImVec2(x, y), ImVec2(x + w, y + fs)))
+        Title t;
+        std::snprintf(t.pid, sizeof t.pid, " %d", c.pid);
+        t.name_w = ImGui::CalcTextSize(c.name.c_str()).x;
+        t.w = t.name_w + ImGui::CalcTextSize(t.pid).x;
+        t.anchor = g.col_x[k] + g.cell * 0.5f;
+        t.x = std::clamp(t.anchor - t.w * 0.5f, x_min, x_max - t.w);
+        out.push_back(t);
+    }
+    const float gap = ImGui::GetFontSize() * 0.5f;
+    bool crowded = false;
+    for (size_t i = 0; i < out.size(); ++i)
+        for (size_t j = i + 1; j < out.size(); ++j)
+            crowded = crowded || (out[i].x < out[j].x + out[j].w + gap &&
+                                  out[j].x < out[i].x + out[i].w + gap);
+    if (!crowded) return out;
+    for (size_t k = 0; k < out.size(); ++k) {
+        Title& t = out[k];
+        t.row = 0; // rank among the titles on its side, rightmost column first
+        for (size_t j = 0; j < out.size(); ++j)
+            t.row += j != k && g.left[j] == g.left[k] && out[j].anchor > t.anchor;
+        t.row = std::min(t.row, kMaxRows - 1);
+        t.x = std::clamp(t.anchor - t.w, x_min, x_max - t.w);
+        t.leader = true;
+    }
+    return out;
+}
+
+int FramesPanel::title_rows(const std::vector<Title>& titles) {
+    int rows = 1;
+    for (const Title& t : titles) rows = std::max(rows, t.row + 1);
+    return rows;
+}
+
+void FramesPanel::draw_titles(const Geom& g, const std::vector<Title>& titles, float y,
+                              float body_y, bool light) const {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float fs = ImGui::GetFontSize(), line = fs * 1.15f;
+    for (size_t k = 0; k < titles.size() && k < model.cols.size(); ++k) {
+        const FrameColumn& c = model.cols[k];
+        const Title& t = titles[k];
+        const float ty = y + static_cast<float>(t.row) * line;
+        dl->AddText(ImVec2(t.x, ty), ImGui::GetColorU32(ImGuiCol_Text), c.name.c_str());
+        dl->AddText(ImVec2(t.x + t.name_w, ty), muted_text(light), t.pid);
+        if (t.leader)
+            dl->AddLine(ImVec2(t.anchor, ty + fs * 1.05f), ImVec2(t.anchor, body_y - fs * 0.15f),
+                        muted_text(light));
+        if (ImGui::IsMouseHoveringRect(ImVec2(t.x, ty), ImVec2(t.x + t.w, ty + fs)))
             ImGui::SetTooltip("%s, pid %d%s%s", c.name.c_str(), c.pid, c.role.empty() ? "" : ": ",
                               c.role.c_str());
     }
@@ -438,17 +481,29 @@ void FramesPanel::draw(Context& ctx) {
     legend_counts(counts, moved);
     const float legend_h = legend.height(counts, moved, avail_w, true);
     const ImVec2 top = ImGui::GetCursorScreenPos();
-    const float titles_h = fs * 1.5f;
-    const ImVec2 a(top.x, top.y + titles_h);
-    const ImVec2 b(top.x + avail_w,
-                   top.y + ImGui::GetContentRegionAvail().y - legend_h - line * 0.5f);
+    const float bottom = top.y + ImGui::GetContentRegionAvail().y - legend_h - line * 0.5f;
+    // The titles take one row, or more where they would overlap (then the body is laid out
+    // again below them: its cells, and so the columns, get a little smaller).
+    int title_n = 1;
+    const auto body_top = [&] {
+        return top.y + fs * 0.35f + static_cast<float>(title_n) * fs * 1.15f;
+    };
+    ImVec2 a(top.x, body_top());
+    const ImVec2 b(top.x + avail_w, bottom);
     body_h = b.y - a.y;
     if (b.y - a.y < fs * 2 || !grid.ready()) {
         if (!grid.ready()) ImGui::TextWrapped("%s", grid.error().c_str());
         return;
     }
-    const Geom g = layout(a, b);
-    draw_titles(g, top.y, a.x, b.x, light);
+    Geom g = layout(a, b);
+    std::vector<Title> titles = place_titles(g, a.x, b.x);
+    if (title_rows(titles) > 1 && b.y - body_top() >= fs * 2) {
+        title_n = title_rows(titles);
+        a.y = body_top();
+        g = layout(a, b);
+        titles = place_titles(g, a.x, b.x);
+    }
+    draw_titles(g, titles, top.y, a.y, light);
     draw_links(g, light);
     draw_cells(ctx, g, light);
     draw_frame_boxes(ctx, g, light);

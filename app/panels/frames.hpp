@@ -53,7 +53,17 @@ private:
     void draw_header(Context& ctx, const Process& p, const Mapping& m, int rows);
     void legend_counts(uint64_t counts[8], uint64_t& moved) const;
     Geom layout(ImVec2 a, ImVec2 b) const;
-    void draw_titles(const Geom& g, float y, float x_min, float x_max, bool light) const;
+    struct Title {
+        float x = 0, w = 0, name_w = 0;
+        float anchor = 0; // the column's centre
+        int row = 0;
+        bool leader = false;
+        char pid[24] = {};
+    };
+    std::vector<Title> place_titles(const Geom& g, float x_min, float x_max) const;
+    static int title_rows(const std::vector<Title>& titles);
+    void draw_titles(const Geom& g, const std::vector<Title>& titles, float y, float body_y,
+                     bool light) const;
     void draw_links(const Geom& g, bool light);
     void draw_cells(Context& ctx, const Geom& g, bool light);
     void draw_frame_boxes(Context& ctx, const Geom& g, bool light);
