@@ -173,7 +173,9 @@ int main(int argc, char** argv) {
         std::cout << mml::report::process_json_text(p, false) << '\n';
         return 0;
     }
-    const std::string app = argc > 1 ? argv[1] : "";
+    // --snapshots: only the snapshot rows (for profiling and quick A/B runs).
+    const bool only_snapshots = argc == 2 && std::strcmp(argv[1], "--snapshots") == 0;
+    const std::string app = argc > 1 && !only_snapshots ? argv[1] : "";
     print_machine();
     std::printf("reference subject: 2000 small VMAs + 1 GiB private anonymous, every other page "
                 "written; medians of interleaved runs\n");
@@ -189,7 +191,7 @@ int main(int argc, char** argv) {
     report_pair(f.pid, f.child);
     stop_subject(f);
 #ifdef MMAPLAB_SUBJECT
-    report_sampler(MMAPLAB_SUBJECT);
+    if (!only_snapshots) report_sampler(MMAPLAB_SUBJECT);
 #endif
     print_machine();
     return 0;

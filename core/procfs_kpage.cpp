@@ -9,7 +9,9 @@
 #include <bit>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <fcntl.h>
+#include <memory>
 #include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
@@ -42,9 +44,10 @@ namespace mml::procfs {
 //   frame in the observed processes: such a page can only be mapped by its fork relatives,
 //   all lab processes and all observed, and kpagecount of a small page counts exactly its page
 //   table entries. Checked every call, mapping by mapping: a frame counted once (its exclusive
-//   bit says otherwise: a mapper we do not see) or a mismatch with kpagecount on the mapping's
-//   first frame or on its frames of a rotating 1/kKpageRefreshEvery slice sends all of that
-//   mapping's pages to kpagecount instead (the benchmark's subject, forked without exec, shares
+//   bit says otherwise: a mapper we do not see), 255 times or more (one byte per PFN counts
+//   them) or a mismatch with kpagecount on the mapping's first frame or on its frames of a
+//   rotating 1/kKpageRefreshEvery slice (by a hash of the PFN) sends all of that mapping's pages
+//   to kpagecount instead (the benchmark's subject, forked without exec, shares
 //   the benchmark's heap: caught here; tests/lab_kpage.cpp hides a child to show it).
 // Reused (KpageReuse, the Sampler only; then nothing is counted): what is known of a shared
 //   anonymous page (read or counted) is copied from the previous snapshot when (1) no lab action
@@ -157,18 +160,24 @@ bool read_set(int fd, const FrameSet& set, std::vector<uint64_t>& out) {
     return read_values(fd, set, out, 0, set.words());
 }
 
-// The distinct frames of `pages`, indexed. False when they span too many PFNs.
-bool frames_of(const std::vector<Page*>& pages, FrameSet& set) {
+// The distinct frames of `items` (pfn_of gives each one's PFN), indexed. False when they span
+// too many PFNs.
+template <typename T, typename PfnOf>
+bool frames_of(const std::vector<T>& items, FrameSet& set, PfnOf pfn_of) {
     uint64_t lo = ~uint64_t{0}, hi = 0;
-    for (const Page* pg : pages) {
-        lo = std::min(lo, abi::pm_pfn(pg->entry));
-        hi = std::max(hi, abi::pm_pfn(pg->entry));
+    for (const T& it : items) {
+        lo = std::min(lo, pfn_of(it));
+        hi = std::max(hi, pfn_of(it));
     }
-    if (pages.empty()) lo = hi = 0;
+    if (items.empty()) lo = hi = 0;
     if (!set.init(lo, hi)) return false;
-    for (const Page* pg : pages) set.add(abi::pm_pfn(pg->entry));
+    for (const T& it : items) set.add(pfn_of(it));
     set.index();
     return true;
+}
+
+bool frames_of(const std::vector<Page*>& pages, FrameSet& set) {
+    return frames_of(pages, set, [](const Page* pg) { return abi::pm_pfn(pg->entry); });
 }
 
 // Mappings whose pages may be huge: every present page is read there.
@@ -304,56 +313,107 @@ uint64_t probe_zero_pfn(int flags_fd, uint64_t page_size) {
     return (flags >> abi::kKpfZeroPage) & 1 ? pfn : 0;
 }
 
-// Mapcounts of `counted` from the PTEs of the observed processes (one page, one PTE), checked
-// against kpagecount mapping by mapping (`groups`: ranges of `counted`, one per mapping) on its
-// first frame and the frames of one slice. The pages of a mapping that fails a check go to
-// `todo` (read) instead, with nothing assigned.
-void count_ptes(int counts_fd, const std::vector<Page*>& counted,
-                const std::vector<std::pair<size_t, size_t>>& groups, uint64_t slice,
-                std::vector<Page*>& todo, KpageStats& st) {
-    FrameSet set;
-    if (!frames_of(counted, set)) {
-        todo.insert(todo.end(), counted.begin(), counted.end());
-        return;
-    }
-    std::vector<uint32_t> rk(counted.size()); // each page's frame, by rank (computed once)
-    std::vector<uint32_t> n(set.count(), 0);
-    for (size_t i = 0; i < counted.size(); ++i) {
-        rk[i] = static_cast<uint32_t>(set.rank(abi::pm_pfn(counted[i]->entry)));
-        ++n[rk[i]];
-    }
-    auto sampled = [&](size_t i, size_t first) {
-        return i == first || rk[i] % kKpageRefreshEvery == slice % kKpageRefreshEvery;
+// A present anonymous page whose mapcount counting may give: not exclusive, not the zero page.
+// (Pass1 lists them in page order; Counted::assign finds them again by the same test.)
+bool count_candidate(uint64_t e, uint64_t zero_pfn) {
+    const uint64_t pfn = abi::pm_pfn(e);
+    return pfn != 0 && !abi::pm_file_shared(e) && !abi::pm_exclusive(e) && pfn != zero_pfn;
+}
+
+// Whether a frame is in this call's checked slice (a multiplicative hash of its PFN, so every
+// frame is checked once every kKpageRefreshEvery slices).
+bool in_slice(uint64_t pfn, uint64_t slice) {
+    return (pfn * 0x9E3779B97F4A7C15ull >> 40) % kKpageRefreshEvery == slice % kKpageRefreshEvery;
+}
+
+// Counting shared anonymous mapcounts from PTEs: every candidate's PFN in page order, grouped by
+// mapping, counted in one byte per PFN of [lo, hi] (calloc: untouched stretches cost nothing).
+class Counted {
+public:
+    struct Group {
+        Mapping* m;
+        size_t first, end; // range of pfn_
+        bool ok = false;
     };
-    std::vector<Page*> sample;
-    for (const auto& [first, end] : groups)
-        for (size_t i = first; i < end; ++i)
-            if (sampled(i, first)) sample.push_back(counted[i]);
-    FrameSet check;
-    std::vector<uint64_t> kernel;
-    const bool checked = frames_of(sample, check) && read_set(counts_fd, check, kernel);
-    for (const auto& [first, end] : groups) {
-        bool ok = checked;
-        for (size_t i = first; i < end && ok; ++i) {
-            const uint32_t c = n[rk[i]];
-            // Seen once without the exclusive bit, or not what the kernel says: a mapper we do
-            // not see (or a kernel that counts otherwise).
-            ok = c > 1 &&
-                 (!sampled(i, first) || kernel[check.rank(abi::pm_pfn(counted[i]->entry))] == c);
+    void add(uint64_t pfn) {
+        pfn_.push_back(pfn);
+        lo_ = std::min(lo_, pfn);
+        hi_ = std::max(hi_, pfn);
+    }
+    size_t size() const { return pfn_.size(); }
+    void close_group(Mapping& m, size_t first) {
+        if (pfn_.size() > first) groups_.push_back({&m, first, pfn_.size()});
+    }
+    // Counts, checks each group on its first frame and its frames of the slice, then gives
+    // every candidate of a group that passed its mapcount and sends the others to `todo`.
+    void run(int counts_fd, uint64_t slice, uint64_t zero_pfn, std::vector<Page*>& todo,
+             KpageStats& st) {
+        if (pfn_.empty()) return;
+        const bool counted = count();
+        check(counts_fd, slice, counted, st);
+        for (const Group& g : groups_) assign(g, zero_pfn, todo, st);
+    }
+
+private:
+    static constexpr uint8_t kMax = 255; // saturated: more mappers than one byte counts
+    struct Free {
+        void operator()(uint8_t* p) const { std::free(p); }
+    };
+    bool count() {
+        if (hi_ - lo_ + 1 > kMaxBitmapBits) return false;
+        n_.reset(static_cast<uint8_t*>(std::calloc(hi_ - lo_ + 1, 1)));
+        if (!n_) return false;
+        uint8_t* n = n_.get();
+        for (uint64_t pfn : pfn_) n[pfn - lo_] += n[pfn - lo_] != kMax;
+        return true;
+    }
+    // A group passes when each of its frames was seen more than once (once without the
+    // exclusive bit: a mapper we do not see) and kpagecount agrees on the sampled ones.
+    void check(int counts_fd, uint64_t slice, bool counted, KpageStats& st) {
+        if (!counted) return;
+        const uint8_t* n = n_.get();
+        auto sampled = [&](size_t i, size_t first) {
+            return i == first || in_slice(pfn_[i], slice);
+        };
+        std::vector<uint64_t> sample, kernel;
+        for (const Group& g : groups_)
+            for (size_t i = g.first; i < g.end; ++i)
+                if (sampled(i, g.first)) sample.push_back(pfn_[i]);
+        FrameSet set;
+        if (!frames_of(sample, set, [](uint64_t p) { return p; }) ||
+            !read_set(counts_fd, set, kernel))
+            return;
+        st.checked = set.count();
+        for (Group& g : groups_) {
+            bool ok = true;
+            for (size_t i = g.first; i < g.end && ok; ++i) {
+                const uint8_t c = n[pfn_[i] - lo_];
+                ok = c > 1 && c < kMax && (!sampled(i, g.first) || kernel[set.rank(pfn_[i])] == c);
+            }
+            g.ok = ok;
         }
-        for (size_t i = first; i < end; ++i) {
-            Page* pg = counted[i];
-            if (!ok) {
-                todo.push_back(pg);
+    }
+    void assign(const Group& g, uint64_t zero_pfn, std::vector<Page*>& todo, KpageStats& st) const {
+        for (Page& pg : g.m->pages) {
+            if (!count_candidate(pg.entry, zero_pfn)) continue;
+            pg.kflags = 0;
+            if (!g.ok) {
+                pg.mapcount = 0;
+                pg.kread = 0;
+                todo.push_back(&pg);
                 continue;
             }
-            pg->mapcount = n[rk[i]];
-            pg->kread = Page::kCountCounted;
+            pg.mapcount = n_.get()[abi::pm_pfn(pg.entry) - lo_];
+            pg.kread = Page::kCountCounted;
             ++st.counted;
         }
     }
-    st.checked = check.count();
-}
+
+    std::vector<uint64_t> pfn_;
+    std::vector<Group> groups_;
+    uint64_t lo_ = ~uint64_t{0}, hi_ = 0;
+    std::unique_ptr<uint8_t, Free> n_;
+};
 
 // Pass 1 over one mapping: derive what the exclusive bit answers, reuse what provably did not
 // change, and list the rest in `todo` (kpagecount), those that need flags also in `flagged`.
@@ -361,8 +421,8 @@ struct Pass1 {
     const std::vector<uint64_t>* changed = nullptr;
     uint64_t slice = 0, page_size = 4096;
     uint64_t zero_pfn = 0; // with count_shared: the zero page (read, never counted)
-    std::vector<Page*> todo, flagged, counted;
-    std::vector<std::pair<size_t, size_t>> groups; // ranges of `counted`, one per mapping
+    std::vector<Page*> todo, flagged;
+    Counted counted;
     KpageStats st;
 
     // `before`: the previous snapshot's pages of the same range (reuse allowed), or nullptr.
@@ -370,7 +430,7 @@ struct Pass1 {
     void mapping(Mapping& m, bool all, const Page* before, bool count) {
         const size_t first_counted = counted.size();
         pages(m, all, before, count);
-        if (counted.size() > first_counted) groups.emplace_back(first_counted, counted.size());
+        counted.close_group(m, first_counted);
     }
     void pages(Mapping& m, bool all, const Page* before, bool count) {
         Page* pg = m.pages.data();
@@ -387,10 +447,8 @@ struct Pass1 {
                 ++st.derived;
                 continue;
             }
-            if (count && !file && pfn != zero_pfn) {
-                pg[i].kflags = 0;
-                pg[i].kread = 0;
-                counted.push_back(&pg[i]);
+            if (count && count_candidate(e, zero_pfn)) { // given or read by Counted::run
+                counted.add(pfn);
                 continue;
             }
             if (before && !file && !refresh_now(first_vpn + i, slice) &&
@@ -475,13 +533,14 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
     const bool readable = counts.fd >= 0 && flags.fd >= 0;
     std::vector<uint64_t> changed;
     // Reuse when allowed (the cheapest: only a slice is read again), else count when allowed.
+    // (Measured on the forked pair, idle: reuse 12-13 ms, counting 14-17 ms, both with their
+    // slice read.)
     const bool may_reuse = readable && reuse && reuse->previous &&
                            changed_frames(procs, *reuse->previous, pass.page_size, changed);
-    if (readable && opt.count_shared && !may_reuse)
+    if (readable && opt.count_shared && !may_reuse &&
+        std::all_of(procs.begin(), procs.end(), [](const Process* p) { return pages_read(*p); }))
         pass.zero_pfn = probe_zero_pfn(flags.fd, pass.page_size);
-    const bool count =
-        pass.zero_pfn != 0 &&
-        std::all_of(procs.begin(), procs.end(), [](const Process* p) { return pages_read(*p); });
+    const bool count = pass.zero_pfn != 0;
     pass.changed = &changed;
     for (Process* p : procs) {
         p->kpage_known = p->pfn_known && readable;
@@ -495,8 +554,7 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
                          count && !all && countable(m));
         }
     }
-    if (!pass.counted.empty())
-        count_ptes(counts.fd, pass.counted, pass.groups, pass.slice, pass.todo, pass.st);
+    pass.counted.run(counts.fd, pass.slice, pass.zero_pfn, pass.todo, pass.st);
     if (stats) *stats = pass.st;
     if (pass.todo.empty()) return readable;
     if (!read_frames(counts.fd, flags.fd, pass)) {

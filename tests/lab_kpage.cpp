@@ -297,6 +297,25 @@ TEST_F(LabKpage, CountingWithAnUnseenMapperFallsBackToKpagecount) {
     EXPECT_EQ(expect_truth(p, addr, "parent alone, counting asked").count_only, 10);
 }
 
+// Two observed mappers and a third out of sight (a grandchild): every frame is seen twice, so only
+// the check against kpagecount (the mapping's first frame, the slice) can tell; it must.
+TEST_F(LabKpage, CountingWithTwoSeenAndOneUnseenMapperFallsBackToKpagecount) {
+    const int child = fork_child(pid);
+    ASSERT_GT(child, 0);
+    ASSERT_GT(fork_child(child), 0);
+    std::vector<mml::Process> two{read_light(pid), read_light(child)};
+    mml::Process* both[2] = {&two[0], &two[1]};
+    mml::procfs::ReadOptions opt;
+    opt.count_shared = true;
+    for (uint64_t slice = 0; slice < 3; ++slice) {
+        mml::procfs::KpageStats st;
+        ASSERT_TRUE(mml::procfs::read_kpage(both, opt, nullptr, &st));
+        EXPECT_GT(st.checked, 0u);
+        for (const mml::Process& p : two)
+            EXPECT_EQ(expect_truth(p, addr, "two of three mappers seen").count_only, 10);
+    }
+}
+
 TEST_F(LabKpage, IdleLabIsCopiedNotReread) {
     mml::SamplerOptions so;
     so.interval = 0ms;
