@@ -180,9 +180,23 @@ bool frames_of(const std::vector<Page*>& pages, FrameSet& set) {
     return frames_of(pages, set, [](const Page* pg) { return abi::pm_pfn(pg->entry); });
 }
 
+// The VmFlags read_kpage asks about, found in one walk of the mapping's codes.
+struct VmBits {
+    bool hg = false;  // MADV_HUGEPAGE
+    bool mg = false;  // KSM-mergeable
+    bool raw = false; // pf, io or mm: PFN map, I/O or mixed map
+    explicit VmBits(const Mapping& m) {
+        for (const std::string& c : m.vmflags) {
+            hg |= c == "hg";
+            mg |= c == "mg";
+            raw |= c == "pf" || c == "io" || c == "mm";
+        }
+    }
+};
+
 // Mappings whose pages may be huge: every present page is read there.
-bool huge_capable(const Mapping& m) {
-    if (m.has_flag("hg")) return true;
+bool huge_capable(const Mapping& m, const VmBits& vm) {
+    if (vm.hg) return true;
     for (const SmapsField& f : m.smaps) {
         if (!f.kb || *f.kb == 0) continue;
         const std::string_view n = f.name;
@@ -282,9 +296,9 @@ bool refresh_now(uint64_t vpn, uint64_t slice) {
 }
 
 // Whether the shared anonymous pages of `m` may have their mapcount counted from PTEs.
-bool countable(const Mapping& m) {
+bool countable(const Mapping& m, const VmBits& vm) {
     if (m.perms.size() < 4 || m.perms[3] != 'p') return false;
-    if (m.has_flag("mg") || m.has_flag("pf") || m.has_flag("io") || m.has_flag("mm")) return false;
+    if (vm.mg || vm.raw) return false;
     switch (m.kind()) {
     case MappingKind::Anonymous:
     case MappingKind::Heap:
@@ -548,10 +562,11 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
         PrevPages prev{may_reuse ? find_pid(*reuse->previous, p->pid) : nullptr};
         for (Mapping& m : p->mappings) {
             if (m.pages.empty()) continue;
-            const bool all = opt.kpage_all || huge_capable(m);
+            const VmBits vm(m);
+            const bool all = opt.kpage_all || huge_capable(m, vm);
             const Page* before = prev.twin(m);
-            pass.mapping(m, all, all || m.has_flag("mg") ? nullptr : before,
-                         count && !all && countable(m));
+            pass.mapping(m, all, all || vm.mg ? nullptr : before,
+                         count && !all && countable(m, vm));
         }
     }
     pass.counted.run(counts.fd, pass.slice, pass.zero_pfn, pass.todo, pass.st);
