@@ -223,7 +223,9 @@ void App::frame() {
         draw_panels(ctx);
     } else {
         draw_starting();
+        panel_rects_.clear();
     }
+    paint_outside();
     if (show_welcome_) draw_welcome();
     drive_automation();
     ImGui::Render();
@@ -286,7 +288,7 @@ void App::draw_panels(Context& ctx) {
         }
     }
     panel_rects_ = std::move(rects);
-    paint_outside(cleared);
+    cleared_ = std::move(cleared);
     reset_layout_ = false;
     lesson_fresh_ = false;
 }
@@ -337,7 +339,9 @@ void paint_corners(ImDrawList* under, const ImVec4& r, float rounding, ImU32 gap
 } // namespace
 
 // Everything but the cleared panels, in the gap colour, under every window.
-void App::paint_outside(const std::vector<ImVec4>& cleared) const {
+void App::paint_outside() {
+    if (panel_rects_.empty()) cleared_.clear(); // no panels this frame
+    const std::vector<ImVec4>& cleared = cleared_;
     const ImGuiViewport* vp = ImGui::GetMainViewport();
     std::vector<ImVec4> rest{
         ImVec4(vp->Pos.x, vp->Pos.y, vp->Pos.x + vp->Size.x, vp->Pos.y + vp->Size.y)},
@@ -364,7 +368,9 @@ void App::render(int fb_w, int fb_h) {
         render_scaled_shot(dd, fb_w, fb_h, bg);
         return;
     }
-    canvas_.render(dd, fb_w, fb_h, bg, bench_.full_redraw);
+    // A capture is drawn in full: no earlier frame code stays in a corner of the PNG.
+    canvas_.render(dd, fb_w, fb_h, bg,
+                   bench_.full_redraw || shot_.stage == ShotRequest::Stage::Rendering);
     bench_.rendered_t = BenchRun::Clock::now();
     const render::Canvas::Stats& cs = canvas_.stats();
     bench_.damage_now =

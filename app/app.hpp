@@ -62,7 +62,7 @@ private:
     void drive_automation();
     void prepare_fonts();
     bool background_by_clear(size_t i) const;
-    void paint_outside(const std::vector<ImVec4>& cleared) const;
+    void paint_outside();
     // What shows between panels (and everywhere when none is open).
     static constexpr ImGuiCol kGapColor = ImGuiCol_MenuBarBg;
     void render_scaled_shot(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& bg);
@@ -137,6 +137,7 @@ private:
     render::DrawMerger merger_;       // 2x captures
     render::Canvas canvas_;           // every other frame: only what changed is drawn
     std::vector<ImVec4> panel_rects_; // last frame's, x0 y0 x1 y1 (0: not shown)
+    std::vector<ImVec4> cleared_;     // this frame's panels without a background
     std::chrono::steady_clock::time_point last_frame_;
 };
 

@@ -46,7 +46,12 @@ void App::handle_keys() {
 }
 
 void App::draw_menu() {
-    if (!ImGui::BeginMainMenuBar()) return;
+    // No background of its own: paint_outside() paints the gap colour under it.
+    ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0, 0, 0, 0));
+    ImGui::PushStyleColor(ImGuiCol_MenuBarBg, ImVec4(0, 0, 0, 0));
+    const bool open = ImGui::BeginMainMenuBar();
+    ImGui::PopStyleColor(2);
+    if (!open) return;
     if (ImGui::BeginMenu("File")) {
         if (ImGui::MenuItem("Save screenshot", "F12")) request_shot(1);
         if (ImGui::MenuItem("Save screenshot at 2x", "Shift+F12")) request_shot(2);
@@ -96,7 +101,8 @@ void App::draw_status(float height) {
     const ImGuiWindowFlags flags =
         ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
         ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoBringToFrontOnFocus;
-    ImGui::PushStyleColor(ImGuiCol_WindowBg, ImGui::GetStyleColorVec4(ImGuiCol_MenuBarBg));
+    // No background of its own: paint_outside() paints the gap colour (MenuBarBg) under it.
+    ImGui::PushStyleColor(ImGuiCol_WindowBg, ImVec4(0, 0, 0, 0));
     ImGui::PushStyleVar(ImGuiStyleVar_WindowRounding, 0.0f);
     ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ImGui::GetStyle().WindowPadding.x,
                                                             ImGui::GetStyle().FramePadding.y));

@@ -33,10 +33,6 @@ PixelRect pixel_bounds(const ImVec4& clip, ImVec2 origin) {
             static_cast<int>(std::ceil(clip.w - origin.y))};
 }
 
-uint32_t to_byte(float v) {
-    return static_cast<uint32_t>(std::lround(std::clamp(v, 0.0f, 1.0f) * 255.0f));
-}
-
 // The two pixels that carry the frame code (GL coordinates: top-left and bottom-right).
 void corners(int fb_w, int fb_h, int xy[2][2]) {
     xy[0][0] = 0;
@@ -96,35 +92,41 @@ std::vector<ListSignature> Canvas::signatures(const ImDrawData& dd, const PixelR
     return out;
 }
 
-// The frame code: the clear colour with the frame number's low 6 bits in the low 2 bits of
-// red, green and blue (at most 3/255 off: invisible, and only in two corner pixels).
-uint32_t Canvas::code_color(uint64_t frame) const {
-    const uint32_t f = static_cast<uint32_t>(frame & 63);
-    const uint32_t r = (to_byte(clear_.x) & ~3u) | (f & 3);
-    const uint32_t g = (to_byte(clear_.y) & ~3u) | ((f >> 2) & 3);
-    const uint32_t b = (to_byte(clear_.z) & ~3u) | ((f >> 4) & 3);
-    return r | g << 8 | b << 16;
+namespace {
+
+uint32_t read_pixel(int x, int y) {
+    unsigned char px[4] = {};
+    glReadPixels(x, y, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
+    return uint32_t{px[0]} | uint32_t{px[1]} << 8 | uint32_t{px[2]} << 16;
 }
 
-// How many frames behind the back buffer is (1: it holds the last frame), from the code in
-// its corners; 0 when no recent frame's code is there.
-int Canvas::back_buffer_age(int fb_w, int fb_h) const {
-    int xy[2][2];
-    corners(fb_w, fb_h, xy);
-    uint32_t got[2] = {};
+void bind_back_for_reading() {
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
     glReadBuffer(GL_BACK);
     glPixelStorei(GL_PACK_ALIGNMENT, 4);
-    for (int i = 0; i < 2; ++i) {
-        unsigned char px[4] = {};
-        glReadPixels(xy[i][0], xy[i][1], 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
-        got[i] = uint32_t{px[0]} | uint32_t{px[1]} << 8 | uint32_t{px[2]} << 16;
-    }
-    if (got[0] != got[1]) return 0;
+}
+
+// `rgb` with the frame number's low 6 bits in the low 2 bits of red, green and blue: at most
+// 3/255 off the colour that was drawn there.
+uint32_t with_code(uint32_t rgb, uint64_t frame) {
+    const uint32_t f = static_cast<uint32_t>(frame & 63);
+    const uint32_t bits = (f & 3) | ((f >> 2) & 3) << 8 | ((f >> 4) & 3) << 16;
+    return (rgb & ~0x030303u) | bits;
+}
+
+} // namespace
+
+// How many frames behind the back buffer is (1: it holds the last frame), from the codes in
+// its corners; 0 when no recent frame's codes are there.
+int Canvas::back_buffer_age(int fb_w, int fb_h) const {
+    int xy[2][2];
+    corners(fb_w, fb_h, xy);
+    bind_back_for_reading();
+    const uint32_t got[2] = {read_pixel(xy[0][0], xy[0][1]), read_pixel(xy[1][0], xy[1][1])};
     for (int k = 1; k < kHistory; ++k) {
         if (static_cast<uint64_t>(k) >= frame_) break;
         const Past& p = past_[(frame_ - static_cast<uint64_t>(k)) % kHistory];
-        if (p.valid && p.code == got[0]) return k;
+        if (p.valid && p.code[0] == got[0] && p.code[1] == got[1]) return k;
     }
     return 0;
 }
@@ -225,19 +227,20 @@ void Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, boo
 void Canvas::finish() {
     if (full_ || w_ <= 0 || h_ <= 0) return;
     Past& now = past_[frame_ % kHistory];
-    now.code = code_color(frame_);
-    now.valid = true;
     int xy[2][2];
     corners(w_, h_, xy);
-    glClearColor(static_cast<float>(now.code & 255) / 255.0f,
-                 static_cast<float>(now.code >> 8 & 255) / 255.0f,
-                 static_cast<float>(now.code >> 16 & 255) / 255.0f, 1.0f);
+    bind_back_for_reading();
     glEnable(GL_SCISSOR_TEST);
-    for (const auto& p : xy) {
-        glScissor(p[0], p[1], 1, 1);
+    for (int i = 0; i < 2; ++i) {
+        now.code[i] = with_code(read_pixel(xy[i][0], xy[i][1]), frame_);
+        glClearColor(static_cast<float>(now.code[i] & 255) / 255.0f,
+                     static_cast<float>(now.code[i] >> 8 & 255) / 255.0f,
+                     static_cast<float>(now.code[i] >> 16 & 255) / 255.0f, 1.0f);
+        glScissor(xy[i][0], xy[i][1], 1, 1);
         glClear(GL_COLOR_BUFFER_BIT);
     }
     glDisable(GL_SCISSOR_TEST);
+    now.valid = true;
 }
 
 } // namespace mml::render

@@ -2,12 +2,12 @@
 // (xxHash) and compared with the previous frame's (render/damage.hpp); the damaged rectangles
 // are cleared and redrawn, clipped, in one merged upload, straight into the window's back
 // buffer. That needs the back buffer to still hold an earlier frame, which OpenGL does not
-// promise: every frame ends by writing a frame code into two corner pixels (invisible: the
-// low two bits of each channel), and the next frame reads them back. A code of a recent frame
-// tells which frame the buffer holds (like EGL's buffer age), and the damage since that frame
-// is drawn; anything else (a new or resized buffer, a driver that discards) draws it all.
-// On llvmpipe a panel's pixels cost milliseconds to shade; an unchanged panel now costs only
-// its ImGui build.
+// promise: every frame ends by writing a frame code into two corner pixels (the low two bits
+// of each channel of what was drawn there: invisible), and the next frame reads them back. A code
+// of a recent frame tells which frame the buffer holds (like EGL's buffer age), and the damage
+// since that frame is drawn; anything else (a new or resized buffer, a driver that discards) draws
+// it all. On llvmpipe a panel's pixels cost milliseconds to shade; an unchanged panel now costs
+// only its ImGui build.
 #pragma once
 
 #include "render/damage.hpp"
@@ -59,7 +59,7 @@ public:
 private:
     static constexpr int kHistory = 4; // frames of damage kept (the oldest usable age)
     struct Past {
-        uint32_t code = 0; // what the corner pixels were set to
+        uint32_t code[2] = {}; // what the corner pixels were set to
         bool valid = false;
         std::vector<PixelRect> damage; // drawn in that frame
     };
@@ -67,7 +67,6 @@ private:
     uint64_t hash_list(const ImDrawList& l) const;
     static PixelRect list_bounds(const ImDrawList& l, ImVec2 origin);
     int back_buffer_age(int fb_w, int fb_h) const;
-    uint32_t code_color(uint64_t frame) const;
     void draw_damage(ImDrawData* dd, const std::vector<PixelRect>& rects, int fb_h);
     void draw_full(ImDrawData* dd);
     void compare_with_full(ImDrawData* dd, const ImDrawData& original);
