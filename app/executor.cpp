@@ -190,8 +190,22 @@ void Executor::run_text(const Job& job) {
 
 SnapshotPtr Executor::fresh_snapshot() {
     SnapshotPtr s = sampler_->latest();
-    if (s && s->action_seq == lab_->action_count()) return s;
+    if (s && s->lab_seq == lab_->journal_seq()) return s;
     return sampler_->sample_now();
+}
+
+// The snapshot after a statement: a quick one when the Sampler can show it equal to a full one
+// (Sampler::sample_quick), with a full one requested once nothing more is queued; else a full one.
+SnapshotPtr Executor::snapshot_after(const SnapshotPtr& before) {
+    SnapshotPtr quick = sampler_->sample_quick(before);
+    if (!quick) return sampler_->sample_now();
+    bool more = false;
+    {
+        std::lock_guard lk(mu_);
+        more = !queue_.empty();
+    }
+    if (!more) sampler_->request_full();
+    return quick;
 }
 
 void Executor::run_stmt(const script::Stmt& s, int pid) {
@@ -239,7 +253,7 @@ void Executor::error_event(const std::string& statement, const std::string& mess
 
 // Takes the snapshot after the action, fills the fault deltas, and hands the event over.
 void Executor::publish(Event e, SnapshotPtr before, SnapshotPtr after) {
-    if (!after) after = before ? sampler_->sample_now() : sampler_->latest();
+    if (!after) after = before ? snapshot_after(before) : sampler_->latest();
     if (before && after && e.pid) {
         const Process* b = before->process(e.pid);
         const Process* a = after->process(e.pid);

@@ -78,6 +78,7 @@ private:
     void run_stmt(const script::Stmt& s, int pid);
     void run_spawn(const std::string& name);
     SnapshotPtr fresh_snapshot();
+    SnapshotPtr snapshot_after(const SnapshotPtr& before);
     void publish(Event e, SnapshotPtr before, SnapshotPtr after = nullptr);
     static Event make_event(const script::StepResult& r);
     void error_event(const std::string& statement, const std::string& message);

@@ -24,6 +24,8 @@ namespace mml {
 
 namespace {
 
+constexpr size_t kJournalKept = 256;
+
 std::string limit_error(int n) {
     return "limit of " + std::to_string(n) +
            " lab processes reached (fork in a loop?); raise it in Preferences";
@@ -191,6 +193,10 @@ int Lab::spawn(const std::string& name, std::string* error) {
         return fail("lab process " + std::to_string(pid) + " did not start (" + subject_ + ")" +
                     (o.error.empty() ? "" : ": " + o.error));
     }
+    {
+        std::lock_guard lk(mu_);
+        journal({LabDeed::Kind::Spawn, 0, pid, Op::Ping, {}, 0, pid, true, false});
+    }
     after_request();
     return pid;
 }
@@ -316,6 +322,7 @@ Outcome Lab::call(int pid, const Request& req) {
     {
         std::lock_guard lk(mu_);
         if (o.delivered || o.died) ++actions_;
+        journal_request(pid, q, o);
         if (o.delivered && q.op == Op::SetCrash) p->info.crash_mode = q.a[0] != 0;
         if (creating && q.op == Op::ShmOpen) note_created_shm(q, o, existed);
         if (creating && q.op == Op::Open) note_created_file(q, o, existed);
@@ -386,6 +393,7 @@ Outcome Lab::fork(int pid, const std::string& child_name) {
     {
         std::lock_guard lk(mu_);
         if (o.delivered || o.died) ++actions_;
+        journal({LabDeed::Kind::Fork, 0, pid, Op::Fork, {}, 0, o.reply.ret, o.delivered, o.died});
     }
     after_request();
     return o;
@@ -397,6 +405,12 @@ bool Lab::kill(int pid, int sig) {
         const Proc* p = find(pid);
         if (p == nullptr || !p->info.alive) return false;
         if (::kill(pid, sig) != 0) return false;
+        LabDeed d;
+        d.kind = LabDeed::Kind::Kill;
+        d.pid = pid;
+        d.a[0] = static_cast<uint64_t>(sig);
+        d.delivered = true;
+        journal(d);
     }
     // SIGKILL always ends it; for other signals give it a moment to die of them.
     wait_exit(pid, sig == SIGKILL ? 2000 : 50);
@@ -452,6 +466,39 @@ std::string Lab::resolve_path(const std::string& path) const {
 uint64_t Lab::action_count() const {
     std::lock_guard lk(mu_);
     return actions_;
+}
+
+uint64_t Lab::journal_seq() const {
+    std::lock_guard lk(mu_);
+    return journal_seq_;
+}
+
+bool Lab::journal_since(uint64_t seq, std::vector<LabDeed>& out) const {
+    std::lock_guard lk(mu_);
+    out.clear();
+    if (seq >= journal_seq_) return true;
+    if (journal_.empty() || journal_.front().seq > seq + 1) return false; // dropped
+    for (const LabDeed& d : journal_)
+        if (d.seq > seq) out.push_back(d);
+    return true;
+}
+
+void Lab::journal(LabDeed d) {
+    d.seq = ++journal_seq_;
+    journal_.push_back(d);
+    if (journal_.size() > kJournalKept) journal_.pop_front();
+}
+
+void Lab::journal_request(int pid, const Request& req, const Outcome& o) {
+    LabDeed d;
+    d.pid = pid;
+    d.op = req.op;
+    std::copy(std::begin(req.a), std::end(req.a), std::begin(d.a));
+    d.data_len = req.data.size();
+    d.ret = o.reply.ret;
+    d.delivered = o.delivered;
+    d.died = o.died;
+    journal(d);
 }
 
 LabLimits Lab::limits() const {

@@ -5,6 +5,7 @@
 #include "protocol.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -58,6 +59,19 @@ struct Outcome {
     bool refused = false; // a limit or the file policy stopped it before the process saw it
 };
 
+// One entry of the Lab's journal: what was done to which lab process (a request that reached
+// it, a fork, a kill, a spawn), for the Sampler's quick snapshots (action_scope.hpp).
+struct LabDeed {
+    enum class Kind : uint8_t { Request, Fork, Kill, Spawn } kind = Kind::Request;
+    uint64_t seq = 0; // Lab::journal_seq() right after it
+    int pid = 0;      // the process acted on (Fork: the parent)
+    Op op = Op::Ping; // Request: the request's op and arguments (its data only by size)
+    uint64_t a[kMaxArgs] = {};
+    uint64_t data_len = 0;
+    int64_t ret = 0; // the reply's result (Mmap, Mremap: the address)
+    bool delivered = false, died = false;
+};
+
 class Lab {
 public:
     explicit Lab(LabOptions opts = {});
@@ -81,6 +95,11 @@ public:
     const std::string& dir() const { return dir_; }
     std::string resolve_path(const std::string& path) const; // relative paths live in dir()
     uint64_t action_count() const;
+    // Everything done to lab processes (requests that reached one, forks, kills, spawns) is
+    // journaled; journal_seq() counts the entries. journal_since(seq) gives those after `seq`,
+    // oldest first, or false when some of them are no longer kept.
+    uint64_t journal_seq() const;
+    bool journal_since(uint64_t seq, std::vector<LabDeed>& out) const;
     void set_observer(std::function<void()> f); // called after every request (sampler wake-up)
 
     // Why the Lab could not start (no lab dir, no janitor); empty when it is ready.
@@ -114,6 +133,8 @@ private:
     std::string refusal(Proc& p, const Request& req);
     std::string file_refusal(Proc& p, const Request& req, const LabOptions& o);
     void count_mappings(Proc& p, const Request& req, const Outcome& out);
+    void journal(LabDeed d);                                             // with mu_ held
+    void journal_request(int pid, const Request& req, const Outcome& o); // with mu_ held
 
     LabOptions opts_;
     std::string dir_;
@@ -123,6 +144,8 @@ private:
     std::vector<Proc*> procs_;
     std::vector<std::string> shm_created_;
     uint64_t actions_ = 0;
+    std::deque<LabDeed> journal_; // the newest kJournalKept entries
+    uint64_t journal_seq_ = 0;
     std::function<void()> observer_;
     int janitor_fd_ = -1; // write end of the janitor pipe (cleans up if the app is killed)
     int janitor_pid_ = 0;

@@ -95,7 +95,8 @@ Process::Process(const Process& o)
     : pid(o.pid), parent(o.parent), name(o.name), state(o.state), exit_code(o.exit_code),
       term_signal(o.term_signal), mappings(o.mappings), smaps_raw(o.smaps_raw),
       maps_text(o.maps_text), status(o.status), minflt(o.minflt), majflt(o.majflt),
-      pfn_known(o.pfn_known), kpage_known(o.kpage_known), error(o.error), contents(o.contents) {
+      pfn_known(o.pfn_known), kpage_known(o.kpage_known), error(o.error), contents(o.contents),
+      carried(o.carried) {
     rebase_views(o.smaps_raw);
 }
 

@@ -90,6 +90,12 @@ struct Process {
     bool kpage_known = false; // /proc/kpagecount and kpageflags readable
     std::string error;        // why this process could not be read, if it could not
     std::optional<Contents> contents; // the watched range, when one was set for this pid
+    // Copied from the snapshot before instead of read again: the lab did nothing to it since
+    // (an idle lab), or only actions in other processes that changed none of its frames (a
+    // quick snapshot, see Sampler::sample_quick). Only what the kernel does on its own (reclaim,
+    // THP, KSM, page aging) and the mapcounts of pages processes outside the lab map too (libc,
+    // the vDSO) can differ; the next full read shows that.
+    bool carried = false;
 
     // Copies rebase every Mapping::smaps_text onto the copy's own smaps_raw.
     Process() = default;
@@ -118,6 +124,8 @@ struct Capabilities {
 struct Snapshot {
     uint64_t seq = 0;        // increases with every snapshot
     uint64_t action_seq = 0; // number of actions performed when it was taken
+    uint64_t lab_seq = 0;    // Lab::journal_seq() when it was taken (actions, kills, spawns)
+    bool quick = false;      // some processes carried over after an action (a full one follows)
     std::chrono::steady_clock::time_point taken;
     Capabilities caps;
     std::vector<Process> processes;

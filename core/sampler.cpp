@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <fmt/core.h>
 #include <sys/wait.h>
+#include <utility>
 
 namespace mml {
 
@@ -52,6 +53,15 @@ void Sampler::set_paused(bool p) {
 
 SnapshotPtr Sampler::sample_now() {
     return take();
+}
+
+void Sampler::request_full() {
+    {
+        std::lock_guard lock(mu_);
+        full_wanted_ = true;
+        wanted_ = true;
+    }
+    cv_.notify_all();
 }
 
 SnapshotPtr Sampler::latest() const {
@@ -124,19 +134,6 @@ Process observe(const LabProcess& lp, const procfs::ReadOptions& opt) {
     return p;
 }
 
-// The watched range of a live process, clipped to the mapping that holds its start.
-void read_watched(Process& p, uint64_t addr, uint64_t len) {
-    Contents c;
-    c.addr = addr;
-    c.len = len;
-    const Mapping* m = p.mapping_at(addr);
-    if (!m)
-        c.note = "the watched address is not mapped";
-    else
-        read_contents(p.pid, *m, addr, len, c);
-    p.contents = std::move(c);
-}
-
 bool ok_alive(const Process& p) {
     return p.state == ProcState::Alive && p.error.empty();
 }
@@ -146,6 +143,8 @@ std::shared_ptr<Snapshot> without_pages(Snapshot& s) {
     auto light = std::make_shared<Snapshot>();
     light->seq = s.seq;
     light->action_seq = s.action_seq;
+    light->lab_seq = s.lab_seq;
+    light->quick = s.quick;
     light->taken = s.taken;
     light->caps = s.caps;
     for (Process& p : s.processes) {
@@ -158,6 +157,19 @@ std::shared_ptr<Snapshot> without_pages(Snapshot& s) {
 }
 
 } // namespace
+
+// The watched range of a live process, clipped to the mapping that holds its start.
+void Sampler::read_watched(Process& p, uint64_t addr, uint64_t len) {
+    Contents c;
+    c.addr = addr;
+    c.len = len;
+    const Mapping* m = p.mapping_at(addr);
+    if (!m)
+        c.note = "the watched address is not mapped";
+    else
+        read_contents(p.pid, *m, addr, len, c);
+    p.contents = std::move(c);
+}
 
 SamplerStats Sampler::stats() const {
     std::lock_guard lock(mu_);
@@ -185,14 +197,18 @@ bool Sampler::lab_idle(const Snapshot& now, const Snapshot* prev) const {
 }
 
 // Every lab process into snap: read in full, or (idle lab, read recently) copied from prev;
-// then kpage data for all of them together, reusing what provably did not change.
-void Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
+// then kpage data for all of them together, reusing what provably did not change. False when
+// the lab acted meanwhile and a newer snapshot exists: this one is dropped (a quick snapshot of
+// that action is on its way, and this one may show half of it).
+bool Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
     procfs::ReadOptions opt;
     opt.pages = opts_.pages;
     opt.kpage = false; // below, for every process at once
     const auto now = Clock::now();
     uint64_t full = 0, copied = 0;
+    const auto stale = [&] { return prev && lab_.journal_seq() != snap.lab_seq; };
     for (const LabProcess& lp : lab_.processes()) {
+        if (stale()) return false;
         auto at = std::find_if(full_at_.begin(), full_at_.end(),
                                [&](const auto& e) { return e.first == lp.pid; });
         const Process* was = idle && prev ? prev->process(lp.pid) : nullptr;
@@ -200,6 +216,7 @@ void Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
             now - at->second < opts_.idle_refresh) {
             snap.processes.push_back(*was);
             snap.processes.back().contents.reset();
+            snap.processes.back().carried = true;
             ++copied;
             continue;
         }
@@ -212,6 +229,7 @@ void Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
             at->second = now;
     }
     procfs::KpageStats ks;
+    if (stale()) return false;
     if (opts_.pages && caps_.pfn) {
         std::vector<Process*> live;
         bool all_read = true; // then every mapper of a lab process's anonymous page is here
@@ -221,7 +239,12 @@ void Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
         }
         opt.count_shared = all_read;
         // Reuse only across snapshots with no action in between (see procfs_kpage.cpp).
-        procfs::KpageReuse reuse{prev ? &prev->processes : nullptr, seq_};
+        uint64_t slice = 0;
+        {
+            std::lock_guard lock(mu_);
+            slice = seq_;
+        }
+        procfs::KpageReuse reuse{prev ? &prev->processes : nullptr, slice};
         const bool same_actions = prev && prev->action_seq == snap.action_seq;
         procfs::read_kpage(live, opt, same_actions ? &reuse : nullptr, &ks);
     }
@@ -229,12 +252,17 @@ void Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
     stats_.full_reads += full;
     stats_.idle_copies += copied;
     stats_.last_kpage = ks;
+    return true;
 }
 
-void Sampler::publish(std::shared_ptr<Snapshot> snap) {
+// False (nothing published) when a snapshot taken later in the lab's history is out already.
+bool Sampler::publish(std::shared_ptr<Snapshot> snap) {
     std::shared_ptr<Snapshot> light;
     if (opts_.history > opts_.history_with_pages) light = without_pages(*snap);
     std::lock_guard lock(mu_);
+    if (latest_ && snap->lab_seq < latest_->lab_seq) return false;
+    snap->seq = ++seq_;
+    if (light) light->seq = snap->seq;
     latest_ = snap;
     history_.push_back({snap, light ? SnapshotPtr(light) : SnapshotPtr(snap)});
     while (history_.size() > opts_.history) history_.pop_front();
@@ -242,32 +270,42 @@ void Sampler::publish(std::shared_ptr<Snapshot> snap) {
     for (size_t i = 0; i + opts_.history_with_pages < history_.size(); ++i)
         history_[i].full = history_[i].light;
     ++stats_.snapshots;
+    return true;
 }
 
 SnapshotPtr Sampler::take() {
     std::lock_guard take_lock(take_mu_);
     auto snap = std::make_shared<Snapshot>();
     // Counted before reading: every action up to action_seq is reflected in what follows.
+    snap->lab_seq = lab_.journal_seq();
     snap->action_seq = lab_.action_count();
     snap->taken = Clock::now();
     snap->caps = caps_;
     Watch w;
     SnapshotPtr prev;
+    bool force = false;
     {
         std::lock_guard lock(mu_);
         w = watch_;
         prev = latest_;
+        force = std::exchange(full_wanted_, false);
     }
     lab_.reap();
-    read_all(*snap, prev.get(), lab_idle(*snap, prev.get()));
-    for (Process& p : snap->processes)
-        if (w.pid == p.pid && ok_alive(p)) read_watched(p, w.addr, w.len);
-    {
+    const bool idle = !force && lab_idle(*snap, prev.get());
+    const bool done = read_all(*snap, prev.get(), idle);
+    if (done)
+        for (Process& p : snap->processes)
+            if (w.pid == p.pid && ok_alive(p)) read_watched(p, w.addr, w.len);
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - snap->taken).count();
+    if (done && publish(snap)) {
         std::lock_guard lock(mu_);
-        snap->seq = ++seq_;
+        stats_.last_full_ms = ms;
+        return snap;
     }
-    publish(snap);
-    return snap;
+    std::lock_guard lock(mu_);
+    ++stats_.abandoned;
+    full_wanted_ |= force; // the next one reads every process instead
+    return latest_;
 }
 
 } // namespace mml

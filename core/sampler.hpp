@@ -30,9 +30,15 @@ struct SamplerOptions {
 // What the Sampler did, for benchmarks and tests.
 struct SamplerStats {
     uint64_t snapshots = 0;
-    uint64_t full_reads = 0;       // processes read from /proc
-    uint64_t idle_copies = 0;      // processes copied from the previous snapshot (idle lab)
-    procfs::KpageStats last_kpage; // of the latest snapshot
+    uint64_t full_reads = 0;     // processes read from /proc
+    uint64_t idle_copies = 0;    // processes copied from the previous snapshot (idle lab)
+    uint64_t quick = 0;          // quick snapshots published (sample_quick)
+    uint64_t quick_declined = 0; // sample_quick calls that left it to a full snapshot
+    uint64_t quick_reads = 0;    // processes a quick snapshot read from /proc
+    uint64_t quick_carried = 0;  // processes a quick snapshot carried over
+    uint64_t abandoned = 0;      // full snapshots dropped because the lab acted meanwhile
+    double last_quick_ms = 0, last_full_ms = 0; // time to take the latest of each kind
+    procfs::KpageStats last_kpage;              // of the latest snapshot
 };
 
 class Sampler {
@@ -41,9 +47,16 @@ public:
     ~Sampler();
     void start();
     void stop();
-    void request();             // take one as soon as possible (after an action)
-    void set_paused(bool p);    // steady sampling off; requests still served
-    SnapshotPtr sample_now();   // synchronous: take, publish and return one
+    void request();           // take one as soon as possible (after an action)
+    void set_paused(bool p);  // steady sampling off; requests still served
+    SnapshotPtr sample_now(); // synchronous: take, publish and return one
+    // Right after actions (the executor): a snapshot that reads again only the processes the
+    // journal since `before` acted on, plus every process that maps a frame whose page table
+    // entries they changed, and carries the others over from `before` (Process::carried). It
+    // declines (nullptr: take a full one) when an action's scope is wide (action_scope.hpp), the
+    // set of lab processes changed, or PFNs are not visible. Follow it with request_full().
+    SnapshotPtr sample_quick(const SnapshotPtr& before);
+    void request_full();        // the next snapshot reads every process (no idle copies)
     SnapshotPtr latest() const; // never blocks on /proc
     std::vector<SnapshotPtr> history() const;
     // Bytes of [addr, addr+len) in lab process pid go into that Process::contents of every
@@ -56,8 +69,10 @@ private:
     void run();
     SnapshotPtr take();
     bool lab_idle(const Snapshot& now, const Snapshot* prev) const;
-    void read_all(Snapshot& snap, const Snapshot* prev, bool idle);
-    void publish(std::shared_ptr<Snapshot> snap);
+    bool read_all(Snapshot& snap, const Snapshot* prev, bool idle);
+    bool publish(std::shared_ptr<Snapshot> snap);
+    std::shared_ptr<Snapshot> quick(const Snapshot& before);
+    static void read_watched(Process& p, uint64_t addr, uint64_t len);
     Lab& lab_;
     SamplerOptions opts_;
     Capabilities caps_;
@@ -70,13 +85,15 @@ private:
     SamplerStats stats_;                                                         // guarded by mu_
     std::vector<std::pair<int, std::chrono::steady_clock::time_point>> full_at_; // take_mu_
     SnapshotPtr latest_;
-    std::mutex take_mu_; // one snapshot at a time (the thread and sample_now)
+    std::mutex take_mu_;  // one full snapshot at a time (the thread and sample_now)
+    std::mutex quick_mu_; // one quick snapshot at a time (it does not wait for a full one)
     struct Watch {
         int pid = 0; // 0 = none
         uint64_t addr = 0, len = 0;
     } watch_; // guarded by mu_
     std::atomic<bool> running_{false}, paused_{false};
     bool wanted_ = false;
+    bool full_wanted_ = false; // guarded by mu_
     uint64_t seq_ = 0;
     std::thread thread_;
 };

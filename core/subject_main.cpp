@@ -364,8 +364,7 @@ bool receive(std::vector<uint8_t>& buf, int& passed) {
     return true;
 }
 
-void send_reply(const Reply& r) {
-    std::vector<uint8_t> msg = mml::encode(r);
+void send_reply(const std::vector<uint8_t>& msg) {
     ssize_t n;
     do n = send(mml::kChannelFd, msg.data(), msg.size(), MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
@@ -402,13 +401,18 @@ bool dispatch(const Request& q, int passed, Reply& r) {
     }
 }
 
+// Everything of a request is freed before its reply goes out, the encoded reply when the next
+// one is encoded: once the app has the reply, the process writes no memory until the next
+// request, so a snapshot taken right after the reply sees all the request did. Only a big reply
+// (a Load of more than 64 KiB, mmapped by malloc) is unmapped after it is sent.
 void serve_loop() {
-    std::vector<uint8_t> buf;
+    std::vector<uint8_t> buf, msg;
     Request q;
+    Reply r;
     for (;;) {
         int passed = -1;
         if (!receive(buf, passed)) _exit(0);
-        Reply r;
+        r = Reply{};
         bool reply = true;
         if (!mml::decode(buf.data(), buf.size(), q)) {
             r.ret = -1;
@@ -417,10 +421,14 @@ void serve_loop() {
             if (q.op != Op::Fork && passed >= 0) close(passed);
             reply = dispatch(q, q.op == Op::Fork ? passed : -1, r);
         }
-        if (reply) send_reply(r);
         // Leave nothing big allocated while idle.
         if (buf.capacity() > 64 * 1024) std::vector<uint8_t>().swap(buf);
         q = Request{};
+        if (!reply) continue;
+        msg = mml::encode(r);
+        r = Reply{};
+        send_reply(msg);
+        if (msg.capacity() > 64 * 1024) std::vector<uint8_t>().swap(msg);
     }
 }
 
