@@ -201,7 +201,7 @@ void App::update_watch() {
 void App::frame() {
     record_frame_time();
     ImGuiIO& io = ImGui::GetIO();
-    if (scripted_) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX); // no stray hover in screenshots
+    if (scripted_) io.MousePos = bench_mouse(); // no stray hover in screenshots
     if (shot_.stage == ShotRequest::Stage::Rendering && shot_.scale > 1)
         io.DisplayFramebufferScale =
             ImVec2(static_cast<float>(shot_.scale), static_cast<float>(shot_.scale));

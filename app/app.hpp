@@ -77,6 +77,7 @@ private:
     void bench_frame_modes();
     void bench_latency();
     void bench_report();
+    ImVec2 bench_mouse() const;
     // Guided mode, presenter mode and export (app_lesson.cpp, app_export.cpp).
     void load_lesson_list();
     void open_lesson(const std::string& path);

@@ -6,6 +6,7 @@
 #include "panels/view_util.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -83,7 +84,7 @@ void App::bench_start_scene() {
 }
 
 // The scene is up: select the largest sampled mapping of the first process ("big"), open every
-// panel but Lesson, sample at 10 Hz.
+// live panel (not the Lesson and Preferences dialogs), sample at 10 Hz.
 void App::bench_enter_scene() {
     const Process* p = snap_->process(exec_.main_pid());
     if (!p) p = snap_->processes.empty() ? nullptr : &snap_->processes.front();
@@ -98,9 +99,12 @@ void App::bench_enter_scene() {
     }
     // MMAPLAB_BENCH_PANELS=pages,frames: only these panels (to see what a panel costs).
     const char* only = std::getenv("MMAPLAB_BENCH_PANELS");
-    for (Panel& panel : panels_)
-        panel.open = panel.name != "lesson" &&
+    size_t open = 0;
+    for (Panel& panel : panels_) {
+        panel.open = panel.name != "lesson" && panel.name != "preferences" &&
                      (!only || std::string(only).find(panel.name) != std::string::npos);
+        open += panel.open;
+    }
     sampler_.set_paused(false);
     bench_.mode = BenchRun::Sampling;
     bench_.stage = BenchRun::Stage::Warmup;
@@ -111,7 +115,7 @@ void App::bench_enter_scene() {
                 "panels open, sampling every 100 ms\n",
                 procs, best ? human_size(best->size()).c_str() : "nothing",
                 best ? static_cast<unsigned long long>(best->pages.size()) : 0ULL, p ? p->pid : 0,
-                panels_.size() - 1);
+                open);
 }
 
 void App::bench_frame_modes() {
@@ -129,6 +133,7 @@ void App::bench_frame_modes() {
         return;
     }
     bench_.mode = (bench_.mode + 1) % BenchRun::kModes;
+    fprintf(stderr, "MODE %d\n", bench_.mode);
     sampler_.set_paused(bench_.mode == BenchRun::Paused);
     bench_.full_redraw = bench_.mode == BenchRun::FullRedraw;
 }
@@ -262,6 +267,20 @@ void report_series(const char* name, const BenchRun::Series& s) {
 
 } // namespace
 
+// Hover mode: where the mouse is this frame (a cell further along the Pages grid each frame),
+// or nowhere.
+ImVec2 App::bench_mouse() const {
+    if (bench_.stage != BenchRun::Stage::Frames || bench_.mode != BenchRun::Hover)
+        return ImVec2(-FLT_MAX, -FLT_MAX);
+    for (size_t i = 0; i < panels_.size() && i < panel_rects_.size(); ++i) {
+        const ImVec4& r = panel_rects_[i];
+        if (panels_[i].name != "pages" || r.z <= r.x) continue;
+        const float t = 0.2f + 0.75f * static_cast<float>((frames_ * 7) % 100) / 100.0f;
+        return ImVec2(r.x + t * (r.z - r.x), r.y + 0.42f * (r.w - r.y));
+    }
+    return ImVec2(-FLT_MAX, -FLT_MAX);
+}
+
 void App::bench_report() {
     bench_.stage = BenchRun::Stage::Done;
     const ImGuiIO& io = ImGui::GetIO();
@@ -269,6 +288,7 @@ void App::bench_report() {
     report_series("sampling", bench_.series[BenchRun::Sampling]);
     report_series("paused", bench_.series[BenchRun::Paused]);
     report_series("full_redraw", bench_.series[BenchRun::FullRedraw]);
+    report_series("hover", bench_.series[BenchRun::Hover]);
     const double on99 = quantile(bench_.series[BenchRun::Sampling].ms, 0.99);
     const double off99 = quantile(bench_.series[BenchRun::Paused].ms, 0.99);
     std::printf("bench frame_p99_ratio sampling/paused=%.2f\n", off99 > 0 ? on99 / off99 : 0.0);

@@ -15,9 +15,10 @@ struct BenchRun {
     enum class Stage { Off, Scene, Warmup, Frames, Latency, Done } stage = Stage::Off;
     int frames_wanted = 0; // per mode
     uint64_t stage_at = 0; // frame number when the stage (or block) began
-    // Frames are measured in interleaved blocks of three modes: sampling at 10 Hz, sampling
-    // paused (both drawing only what changed), and sampling with every frame drawn in full.
-    enum Mode { Sampling, Paused, FullRedraw, kModes };
+    // Frames are measured in interleaved blocks of four modes: sampling at 10 Hz, sampling
+    // paused (both drawing only what changed), sampling with every frame drawn in full, and
+    // sampling with the mouse moving over the page grid (a new cell and tooltip every frame).
+    enum Mode { Sampling, Paused, FullRedraw, Hover, kModes };
     int mode = Sampling;      // of the current block
     bool full_redraw = false; // this frame is drawn in full (FullRedraw blocks)
     int block_frames = 0;     // frames measured in the current block

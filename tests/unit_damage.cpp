@@ -14,7 +14,9 @@ const PixelRect kScreen{0, 0, 1920, 1080};
 int a, b, c; // list identities
 
 std::vector<ListSignature> frame(uint64_t ha, uint64_t hb, PixelRect rb = {100, 100, 300, 200}) {
-    return {{&a, ha, {0, 0, 1920, 30}}, {&b, hb, rb}, {&c, 7, {1000, 500, 1200, 700}}};
+    return {{&a, ha, {0, 0, 1920, 30}, {}},
+            {&b, hb, rb, {}},
+            {&c, 7, {1000, 500, 1200, 700}, {{11, {1010, 510, 1100, 600}}}}};
 }
 
 TEST(Damage, FirstFrameIsDrawnInFull) {
@@ -74,16 +76,51 @@ TEST(Damage, BoundsAreClippedToTheScreen) {
               (std::vector<PixelRect>{{1800, 1000, 1920, 1080}}));
 }
 
-TEST(Damage, DisjointAfterMergingChains) {
-    // a overlaps b; their union overlaps c, which overlaps neither alone; d stays apart.
-    std::vector<PixelRect> r{{0, 0, 10, 10},    {200, 0, 210, 30},    {5, 5, 20, 20},
-                             {15, 15, 205, 25}, {500, 500, 510, 510}, {50, 50, 50, 60}};
+TEST(Damage, ChangedCallbackDamagesOnlyItsClip) {
+    DamageTracker t;
+    auto f = frame(1, 2);
+    t.update(f, kScreen, false);
+    f[2].callbacks[0].hash = 12; // the grid's hover moved: same vertices
+    EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1010, 510, 1100, 600}}));
+    f[2].callbacks[0].clip = {1010, 510, 1100, 650}; // the grid itself moved
+    EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1000, 500, 1200, 700}}));
+    f[2].hash = 8; // the list's own vertices changed too
+    EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1000, 500, 1200, 700}}));
+}
+
+TEST(Damage, DisjointCoversTheSamePixels) {
+    const std::vector<PixelRect> in{{0, 0, 10, 10},    {200, 0, 210, 30},    {5, 5, 20, 20},
+                                    {15, 15, 205, 25}, {500, 500, 510, 510}, {50, 50, 50, 60},
+                                    {0, 0, 10, 10},    {2, 2, 8, 8}};
+    std::vector<PixelRect> out = in;
+    mml::render::make_disjoint(out);
+    for (size_t i = 0; i < out.size(); ++i)
+        for (size_t j = i + 1; j < out.size(); ++j)
+            EXPECT_FALSE(mml::render::overlaps(out[i], out[j])) << i << " " << j;
+    const auto covered = [](const std::vector<PixelRect>& rs, int x, int y) {
+        for (const PixelRect& r : rs)
+            if (x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1) return true;
+        return false;
+    };
+    int64_t area = 0;
+    for (const PixelRect& r : out) area += r.area();
+    int64_t pixels = 0;
+    for (int y = 0; y < 520; ++y)
+        for (int x = 0; x < 520; ++x) {
+            ASSERT_EQ(covered(in, x, y), covered(out, x, y)) << x << "," << y;
+            pixels += covered(in, x, y);
+        }
+    EXPECT_EQ(area, pixels); // each pixel once
+}
+
+TEST(Damage, TooltipBesideAGridIsNotTheirBoundingBox) {
+    std::vector<PixelRect> r{{587, 314, 1171, 391}, {900, 330, 1150, 600}, {950, 330, 1200, 600}};
     mml::render::make_disjoint(r);
-    ASSERT_EQ(r.size(), 2u);
-    EXPECT_EQ(r[0], (PixelRect{0, 0, 210, 30}));
-    EXPECT_EQ(r[1], (PixelRect{500, 500, 510, 510}));
-    for (size_t i = 0; i < r.size(); ++i)
-        for (size_t j = i + 1; j < r.size(); ++j) EXPECT_FALSE(mml::render::overlaps(r[i], r[j]));
+    int64_t area = 0;
+    for (const PixelRect& x : r) area += x.area();
+    // The grid (584 x 77) and the tooltips' union (300 x 270), less where they meet
+    // (271 x 61): 109,437 pixels, not the 175,318 of their bounding box.
+    EXPECT_EQ(area, 584 * 77 + 300 * 270 - 271 * 61);
 }
 
 } // namespace

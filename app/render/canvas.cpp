@@ -43,7 +43,9 @@ void corners(int fb_w, int fb_h, int xy[2][2]) {
 
 } // namespace
 
-uint64_t Canvas::hash_list(const ImDrawList& l) const {
+// The list's geometry (vertices, indices, commands) into sig.hash, and what each callback
+// will draw into sig.callbacks.
+void Canvas::hash_list(const ImDrawList& l, ImVec2 origin, ListSignature& sig) const {
     uint64_t h = mix(0, l.VtxBuffer.Data, static_cast<size_t>(l.VtxBuffer.size_in_bytes()));
     h = mix(h, l.IdxBuffer.Data, static_cast<size_t>(l.IdxBuffer.size_in_bytes()));
     for (const ImDrawCmd& c : l.CmdBuffer) { // field by field: the struct has padding
@@ -55,9 +57,9 @@ uint64_t Canvas::hash_list(const ImDrawList& l) const {
         uint64_t content = frame_; // unknown callback: changed every frame
         for (const auto& [cb, hash] : hooks_)
             if (cb == c.UserCallback) content = hash(c);
-        h = mix(h, content);
+        sig.callbacks.push_back({content, pixel_bounds(c.ClipRect, origin)});
     }
-    return h;
+    sig.hash = h;
 }
 
 // Every pixel a list can touch: its vertices' bounding box within its clip rectangles (a
@@ -83,11 +85,13 @@ PixelRect Canvas::list_bounds(const ImDrawList& l, ImVec2 origin) {
 }
 
 std::vector<ListSignature> Canvas::signatures(const ImDrawData& dd, const PixelRect& screen) const {
-    std::vector<ListSignature> out;
-    out.reserve(static_cast<size_t>(dd.CmdListsCount));
+    std::vector<ListSignature> out(static_cast<size_t>(dd.CmdListsCount));
     for (int n = 0; n < dd.CmdListsCount; ++n) {
         const ImDrawList& l = *dd.CmdLists[n];
-        out.push_back({&l, hash_list(l), intersect(list_bounds(l, dd.DisplayPos), screen)});
+        ListSignature& sig = out[static_cast<size_t>(n)];
+        sig.key = &l;
+        hash_list(l, dd.DisplayPos, sig);
+        sig.bounds = intersect(list_bounds(l, dd.DisplayPos), screen);
     }
     return out;
 }

@@ -64,7 +64,7 @@ private:
         std::vector<PixelRect> damage; // drawn in that frame
     };
     std::vector<ListSignature> signatures(const ImDrawData& dd, const PixelRect& screen) const;
-    uint64_t hash_list(const ImDrawList& l) const;
+    void hash_list(const ImDrawList& l, ImVec2 origin, ListSignature& sig) const;
     static PixelRect list_bounds(const ImDrawList& l, ImVec2 origin);
     int back_buffer_age(int fb_w, int fb_h) const;
     void draw_damage(ImDrawData* dd, const std::vector<PixelRect>& rects, int fb_h);

@@ -19,19 +19,36 @@ bool overlaps(const PixelRect& a, const PixelRect& b) {
     return !intersect(a, b).empty();
 }
 
-void make_disjoint(std::vector<PixelRect>& rects) {
-    std::erase_if(rects, [](const PixelRect& r) { return r.empty(); });
-    for (bool merged = true; merged;) {
-        merged = false;
-        for (size_t i = 0; i < rects.size() && !merged; ++i)
-            for (size_t j = i + 1; j < rects.size(); ++j)
-                if (overlaps(rects[i], rects[j])) {
-                    rects[i] = unite(rects[i], rects[j]);
-                    rects.erase(rects.begin() + static_cast<std::ptrdiff_t>(j));
-                    merged = true; // the union may now overlap one checked before
-                    break;
-                }
+namespace {
+
+// `from` minus `hole`: up to four rectangles (above, below, left and right of it).
+void subtract(const PixelRect& from, const PixelRect& hole, std::vector<PixelRect>& out) {
+    if (!overlaps(from, hole)) {
+        out.push_back(from);
+        return;
     }
+    const int top = std::max(from.y0, hole.y0), bottom = std::min(from.y1, hole.y1);
+    if (hole.y0 > from.y0) out.push_back({from.x0, from.y0, from.x1, hole.y0});
+    if (hole.y1 < from.y1) out.push_back({from.x0, hole.y1, from.x1, from.y1});
+    if (hole.x0 > from.x0) out.push_back({from.x0, top, hole.x0, bottom});
+    if (hole.x1 < from.x1) out.push_back({hole.x1, top, from.x1, bottom});
+}
+
+} // namespace
+
+void make_disjoint(std::vector<PixelRect>& rects) {
+    std::vector<PixelRect> out, pieces, next;
+    for (const PixelRect& r : rects) {
+        if (r.empty()) continue;
+        pieces.assign(1, r);
+        for (const PixelRect& kept : out) {
+            next.clear();
+            for (const PixelRect& p : pieces) subtract(p, kept, next);
+            pieces.swap(next);
+        }
+        out.insert(out.end(), pieces.begin(), pieces.end());
+    }
+    rects.swap(out);
 }
 
 namespace {
@@ -44,17 +61,38 @@ bool same_lists(const std::vector<ListSignature>& a, const std::vector<ListSigna
 
 } // namespace
 
+namespace {
+
+// Where a list changed between two frames: nothing, only some callbacks' clip rectangles
+// (same geometry, same callbacks in the same places), or everywhere it was and is.
+void list_damage(const ListSignature& was, const ListSignature& now, std::vector<PixelRect>& out) {
+    const bool same_geometry = now.hash == was.hash && now.bounds == was.bounds &&
+                               now.callbacks.size() == was.callbacks.size();
+    if (same_geometry) {
+        bool moved = false;
+        for (size_t k = 0; k < now.callbacks.size(); ++k)
+            moved = moved || !(now.callbacks[k].clip == was.callbacks[k].clip);
+        if (!moved) {
+            for (size_t k = 0; k < now.callbacks.size(); ++k)
+                if (now.callbacks[k].hash != was.callbacks[k].hash)
+                    out.push_back(now.callbacks[k].clip);
+            return;
+        }
+    }
+    out.push_back(was.bounds);
+    out.push_back(now.bounds);
+}
+
+} // namespace
+
 std::vector<PixelRect> DamageTracker::update(std::vector<ListSignature> lists, PixelRect screen,
                                              bool full) {
     std::vector<PixelRect> out;
     if (full || !(screen == screen_) || !same_lists(lists, prev_)) {
         out.push_back(screen);
     } else {
-        for (size_t i = 0; i < lists.size(); ++i)
-            if (lists[i].hash != prev_[i].hash || !(lists[i].bounds == prev_[i].bounds)) {
-                out.push_back(intersect(prev_[i].bounds, screen));
-                out.push_back(intersect(lists[i].bounds, screen));
-            }
+        for (size_t i = 0; i < lists.size(); ++i) list_damage(prev_[i], lists[i], out);
+        for (PixelRect& r : out) r = intersect(r, screen);
         make_disjoint(out);
         int64_t area = 0;
         for (const PixelRect& r : out) area += r.area();

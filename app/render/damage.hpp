@@ -23,10 +23,20 @@ PixelRect intersect(const PixelRect& a, const PixelRect& b);
 PixelRect unite(const PixelRect& a, const PixelRect& b);
 bool overlaps(const PixelRect& a, const PixelRect& b);
 
+// What a draw callback (the page grid) will draw, and where it can.
+struct CallbackSignature {
+    uint64_t hash = 0;
+    PixelRect clip;
+    bool operator==(const CallbackSignature&) const = default;
+};
+
 struct ListSignature {
     const void* key = nullptr; // the draw list's identity across frames
-    uint64_t hash = 0;         // of its vertices, indices, commands and callback contents
+    uint64_t hash = 0;         // of its vertices, indices and commands
     PixelRect bounds;          // every pixel it can touch
+    // Its callbacks in order. When only some of their contents changed (a grid's cells or
+    // hover), only their clip rectangles are damaged, not the whole list.
+    std::vector<CallbackSignature> callbacks;
 };
 
 class DamageTracker {
@@ -34,7 +44,7 @@ public:
     // Above this share of the screen, or this many separate rectangles, one full redraw is
     // cheaper than many pieces.
     static constexpr double kFullShare = 0.6;
-    static constexpr size_t kMaxRects = 8;
+    static constexpr size_t kMaxRects = 24;
 
     // The frame's lists in drawing order; returns disjoint rectangles to redraw (empty: the
     // canvas already shows this frame). `full` forces one rectangle over the whole screen.
@@ -45,7 +55,8 @@ private:
     PixelRect screen_;
 };
 
-// Merges overlapping rectangles until none overlap (so no pixel is drawn twice).
+// Splits overlapping rectangles so that none overlap (no pixel is drawn twice) and the same
+// pixels are covered (a union's bounding box would grow: a grid and its tooltip beside it).
 void make_disjoint(std::vector<PixelRect>& rects);
 
 } // namespace mml::render
