@@ -223,6 +223,8 @@ void App::bench_swapped() {
         bench_.lat_frames.push_back(static_cast<float>(bench_.shown_frame - bench_.submit_frame));
         bench_.lat_ms.push_back(
             std::chrono::duration<float, std::milli>(now - bench_.submit_t).count());
+        bench_.lat_build.push_back(
+            std::chrono::duration<float, std::milli>(bench_.built_t - bench_.frame_t).count());
     }
 }
 
@@ -242,6 +244,10 @@ void App::record_frame_time() {
     bench_.frame_t = now;
     if (bench_.stage != BenchRun::Stage::Frames || bench_.block_frames < kSkip) return;
     BenchRun::Series& s = bench_.series[bench_.mode];
+    if (snap_ && snap_->seq != bench_.seen_seq) {
+        bench_.seen_seq = snap_->seq;
+        ++s.snapshots;
+    }
     s.ms.push_back(ms);
     s.cpu_ms += cpu_ms;
     s.build.push_back(span(began, bench_.built_t));
@@ -255,9 +261,13 @@ namespace {
 
 void report_series(const char* name, const BenchRun::Series& s) {
     const auto q = [](const std::vector<float>& v, double p) { return quantile(v, p); };
-    std::printf("bench frame_ms %-11s frames=%zu p50=%.2f p99=%.2f max=%.2f cpu_per_frame=%.2f\n",
+    double total_ms = 0;
+    for (float m : s.ms) total_ms += m;
+    std::printf("bench frame_ms %-11s frames=%zu p50=%.2f p99=%.2f max=%.2f cpu_per_frame=%.2f "
+                "snapshots_per_s=%.1f\n",
                 name, s.ms.size(), q(s.ms, 0.5), q(s.ms, 0.99), q(s.ms, 1.0),
-                s.cpu_ms / static_cast<double>(std::max<size_t>(s.ms.size(), 1)));
+                s.cpu_ms / static_cast<double>(std::max<size_t>(s.ms.size(), 1)),
+                total_ms > 0 ? static_cast<double>(s.snapshots) * 1000.0 / total_ms : 0.0);
     std::printf("bench   phases p50/p99 ms: build %.2f/%.2f submit %.2f/%.2f swap %.2f/%.2f "
                 "events %.2f/%.2f; share of the window drawn p50/p90/p99 %.3f/%.3f/%.3f\n",
                 q(s.build, 0.5), q(s.build, 0.99), q(s.submit, 0.5), q(s.submit, 0.99),
@@ -300,6 +310,8 @@ void App::bench_report() {
                 bench_.lat_ms.size(), quantile(bench_.lat_frames, 0.5),
                 quantile(bench_.lat_frames, 0.99), quantile(bench_.lat_ms, 0.5),
                 quantile(bench_.lat_ms, 0.99));
+    std::printf("bench action_latency shown_frame_build_ms p50=%.2f p99=%.2f\n",
+                quantile(bench_.lat_build, 0.5), quantile(bench_.lat_build, 0.99));
     std::printf("bench startup first_swap_ms=%.1f first_swap_since_exec_ms=%.0f "
                 "first_snapshot_frame_ms=%.1f\n",
                 bench_.first_swap_ms, bench_.first_swap_exec_ms, bench_.first_snapshot_ms);

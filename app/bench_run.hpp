@@ -24,8 +24,10 @@ struct BenchRun {
     int block_frames = 0;     // frames measured in the current block
     struct Series {
         std::vector<float> ms, build, submit, swap, poll, damage;
-        double cpu_ms = 0; // CPU time of the whole process (all threads)
+        double cpu_ms = 0;      // CPU time of the whole process (all threads)
+        uint64_t snapshots = 0; // new snapshots drawn (the sampling rate achieved)
     };
+    uint64_t seen_seq = 0; // of the last snapshot a frame drew
     Series series[kModes];
     double cpu_at = 0; // process CPU time at the last frame start
     // Phases of a frame: ImGui build, GL submit, swap (llvmpipe finishes rasterizing and the
@@ -40,6 +42,7 @@ struct BenchRun {
     bool shown = false; // shown in the frame being drawn: latency taken at its swap
     Clock::time_point submit_t;
     std::vector<float> lat_frames, lat_ms;
+    std::vector<float> lat_build; // build phase (ms) of the frame that first shows each action
     // Start-up: steady clock at main() and the first swaps.
     Clock::time_point main_t;
     double first_swap_ms = -1;      // main() to the first swap

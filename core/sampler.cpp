@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <fmt/core.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <utility>
 
 namespace mml {
@@ -94,10 +96,14 @@ void Sampler::unwatch() {
 }
 
 void Sampler::run() {
+    // Best effort: raising a nice value needs no privilege.
+    if (opts_.thread_nice != 0)
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), opts_.thread_nice);
     std::unique_lock lock(mu_);
     while (running_) {
         const bool steady = !paused_ && opts_.interval.count() > 0;
-        auto ready = [this] { return wanted_ || !running_; };
+        const bool was_paused = paused_; // resuming wakes the wait too
+        auto ready = [&] { return wanted_ || !running_ || paused_ != was_paused; };
         if (steady)
             cv_.wait_for(lock, opts_.interval, ready);
         else

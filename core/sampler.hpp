@@ -25,6 +25,10 @@ struct SamplerOptions {
     // again in full only this often; in between a process is copied from the previous
     // snapshot (see Sampler::take). 0 = always read in full.
     std::chrono::milliseconds idle_refresh{1000};
+    // Nice value of the steady-sampling thread: the observer yields the CPU to the window
+    // drawing what it saw (2 cores, llvmpipe). Snapshots asked for after an action are taken
+    // on the caller's thread, at its priority.
+    int thread_nice = 5;
 };
 
 // What the Sampler did, for benchmarks and tests.

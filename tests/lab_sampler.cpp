@@ -138,3 +138,18 @@ TEST_F(LabSampler, BackgroundThreadRequestsAndPause) {
     std::this_thread::sleep_for(50ms);
     EXPECT_EQ(s.latest()->seq, stopped_at);
 }
+
+// Resuming steady sampling wakes the sampler at once: it used to wait for the next request
+// (an action), so a class that paused and resumed saw the panels freeze.
+TEST_F(LabSampler, ResumingAfterPauseSamplesWithoutARequest) {
+    mml::Sampler s(lab, {10ms, 16, true});
+    s.start();
+    ASSERT_TRUE(wait_newer(s, 0));
+    s.set_paused(true);
+    std::this_thread::sleep_for(50ms); // let a sample in flight finish
+    const uint64_t paused_at = s.latest()->seq;
+    s.set_paused(false);
+    std::this_thread::sleep_for(300ms); // ~30 intervals
+    EXPECT_GE(s.latest()->seq, paused_at + 3) << "steady sampling did not resume";
+    s.stop();
+}
