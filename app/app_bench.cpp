@@ -20,7 +20,8 @@ namespace mml::app {
 
 namespace {
 
-constexpr int kBlock = 60;               // frames per block of one mode
+constexpr int kBlock = 60;               // frames per block of one mode, at least,
+constexpr double kBlockSeconds = 1.5;    // and seconds (15 snapshots at 10 Hz)
 constexpr double kPacedMs = 1000.0 / 60; // latency frames: a 60 Hz display's vsync
 constexpr int kSkip = 6;                 // first frames of a block not counted (the switch settles)
 constexpr int kWarmup = 30;              // frames after the scene is up, before measuring
@@ -119,8 +120,11 @@ void App::bench_enter_scene() {
 }
 
 void App::bench_frame_modes() {
-    if (++bench_.block_frames < kBlock) return;
+    const double block_s =
+        std::chrono::duration<double>(BenchRun::Clock::now() - bench_.block_t).count();
+    if (++bench_.block_frames < kBlock || block_s < kBlockSeconds) return;
     bench_.block_frames = 0;
+    bench_.block_t = BenchRun::Clock::now();
     const size_t want = static_cast<size_t>(bench_.frames_wanted);
     bool done = true;
     for (const BenchRun::Series& s : bench_.series) done = done && s.ms.size() >= want;
@@ -190,6 +194,7 @@ void App::bench_frame() {
         if (frames_ >= bench_.stage_at + kWarmup) {
             bench_.stage = BenchRun::Stage::Frames;
             bench_.block_frames = 0;
+            bench_.block_t = BenchRun::Clock::now();
         }
         break;
     case BenchRun::Stage::Frames:

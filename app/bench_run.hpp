@@ -19,9 +19,10 @@ struct BenchRun {
     // paused (both drawing only what changed), sampling with every frame drawn in full, and
     // sampling with the mouse moving over the page grid (a new cell and tooltip every frame).
     enum Mode { Sampling, Paused, FullRedraw, Hover, kModes };
-    int mode = Sampling;      // of the current block
-    bool full_redraw = false; // this frame is drawn in full (FullRedraw blocks)
-    int block_frames = 0;     // frames measured in the current block
+    int mode = Sampling;       // of the current block
+    bool full_redraw = false;  // this frame is drawn in full (FullRedraw blocks)
+    int block_frames = 0;      // frames measured in the current block
+    Clock::time_point block_t; // when it began
     struct Series {
         std::vector<float> ms, build, submit, swap, poll, damage;
         double cpu_ms = 0;      // CPU time of the whole process (all threads)
