@@ -13,10 +13,19 @@ using mml::render::PixelRect;
 const PixelRect kScreen{0, 0, 1920, 1080};
 int a, b, c; // list identities
 
+ListSignature list(const void* key, uint64_t hash, PixelRect bounds,
+                   std::vector<mml::render::CallbackSignature> callbacks = {}) {
+    ListSignature l;
+    l.key = key;
+    l.hash = hash;
+    l.bounds = bounds;
+    l.callbacks = std::move(callbacks);
+    return l;
+}
+
 std::vector<ListSignature> frame(uint64_t ha, uint64_t hb, PixelRect rb = {100, 100, 300, 200}) {
-    return {{&a, ha, {0, 0, 1920, 30}, {}},
-            {&b, hb, rb, {}},
-            {&c, 7, {1000, 500, 1200, 700}, {{11, {1010, 510, 1100, 600}}}}};
+    return {list(&a, ha, {0, 0, 1920, 30}), list(&b, hb, rb),
+            list(&c, 7, {1000, 500, 1200, 700}, {{11, {1010, 510, 1100, 600}}})};
 }
 
 TEST(Damage, FirstFrameIsDrawnInFull) {
@@ -86,6 +95,19 @@ TEST(Damage, ChangedCallbackDamagesOnlyItsClip) {
     EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1000, 500, 1200, 700}}));
     f[2].hash = 8; // the list's own vertices changed too
     EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1000, 500, 1200, 700}}));
+}
+
+TEST(Damage, SameShapeDamagesOnlyTheChangedTriangles) {
+    DamageTracker t;
+    auto f = frame(1, 2);
+    t.update(f, kScreen, false);
+    f[1].hash = 3; // a number in the list ticked: same triangles, two glyphs changed
+    f[1].exact = true;
+    f[1].changed = {{120, 110, 140, 125}, {150, 110, 160, 125}};
+    EXPECT_EQ(t.update(f, kScreen, false), f[1].changed);
+    f[1].hash = 4; // without the exact diff: the whole list
+    f[1].exact = false;
+    EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{100, 100, 300, 200}}));
 }
 
 TEST(Damage, DisjointCoversTheSamePixels) {

@@ -84,7 +84,84 @@ PixelRect Canvas::list_bounds(const ImDrawList& l, ImVec2 origin) {
     return unite(intersect(pixel_bounds(box, origin), clips), callbacks);
 }
 
-std::vector<ListSignature> Canvas::signatures(const ImDrawData& dd, const PixelRect& screen) const {
+namespace {
+
+bool same_commands(const ImVector<ImDrawCmd>& a, const ImVector<ImDrawCmd>& b) {
+    if (a.Size != b.Size) return false;
+    for (int i = 0; i < a.Size; ++i) {
+        const ImDrawCmd &x = a[i], &y = b[i];
+        if (std::memcmp(&x.ClipRect, &y.ClipRect, sizeof x.ClipRect) != 0 ||
+            x.TextureId != y.TextureId || x.VtxOffset != y.VtxOffset ||
+            x.IdxOffset != y.IdxOffset || x.ElemCount != y.ElemCount ||
+            x.UserCallback != y.UserCallback || x.UserCallbackData != y.UserCallbackData)
+            return false;
+    }
+    return true;
+}
+
+void grow(ImVec4& box, ImVec2 p) {
+    box = {std::min(box.x, p.x), std::min(box.y, p.y), std::max(box.z, p.x), std::max(box.w, p.y)};
+}
+
+// Runs of consecutive triangles of `c` that use a changed vertex, each as one rectangle over
+// where those triangles were and are (clipped to the command).
+void changed_runs(const ImDrawList& l, const ImVector<ImDrawVert>& old, const ImDrawCmd& c,
+                  const std::vector<uint8_t>& changed, ImVec2 origin, std::vector<PixelRect>& out) {
+    const PixelRect clip = pixel_bounds(c.ClipRect, origin);
+    ImVec4 run{FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX};
+    bool open = false;
+    const auto close = [&] {
+        if (open) out.push_back(intersect(pixel_bounds(run, origin), clip));
+        run = {FLT_MAX, FLT_MAX, -FLT_MAX, -FLT_MAX};
+        open = false;
+    };
+    for (unsigned t = 0; t + 2 < c.ElemCount; t += 3) {
+        const unsigned v[3] = {c.VtxOffset + l.IdxBuffer[static_cast<int>(c.IdxOffset + t)],
+                               c.VtxOffset + l.IdxBuffer[static_cast<int>(c.IdxOffset + t + 1)],
+                               c.VtxOffset + l.IdxBuffer[static_cast<int>(c.IdxOffset + t + 2)]};
+        if (!changed[v[0]] && !changed[v[1]] && !changed[v[2]]) {
+            close();
+            continue;
+        }
+        for (unsigned i : v) {
+            grow(run, l.VtxBuffer[static_cast<int>(i)].pos);
+            grow(run, old[static_cast<int>(i)].pos);
+        }
+        open = true;
+    }
+    close();
+}
+
+} // namespace
+
+// With the list's copy from the last frame: when only vertices changed (same triangles and
+// commands), which triangles they belong to (ListSignature::exact).
+void Canvas::diff_with_copy(const ImDrawList& l, ImVec2 origin, ListSignature& sig) {
+    constexpr size_t kMaxRuns = 8; // more: one rectangle over all of them
+    auto it = copies_.find(&l);
+    if (it == copies_.end() || it->second.hash == sig.hash) return;
+    const ListCopy& was = it->second;
+    if (was.vtx.Size != l.VtxBuffer.Size || was.idx.Size != l.IdxBuffer.Size ||
+        std::memcmp(was.idx.Data, l.IdxBuffer.Data,
+                    static_cast<size_t>(l.IdxBuffer.size_in_bytes())) != 0 ||
+        !same_commands(was.cmds, l.CmdBuffer))
+        return;
+    std::vector<uint8_t> changed(static_cast<size_t>(l.VtxBuffer.Size));
+    for (int v = 0; v < l.VtxBuffer.Size; ++v)
+        changed[static_cast<size_t>(v)] =
+            std::memcmp(&l.VtxBuffer[v], &was.vtx[v], sizeof(ImDrawVert)) != 0;
+    for (const ImDrawCmd& c : l.CmdBuffer)
+        if (!c.UserCallback && c.ElemCount != 0)
+            changed_runs(l, was.vtx, c, changed, origin, sig.changed);
+    if (sig.changed.size() > kMaxRuns) {
+        PixelRect all;
+        for (const PixelRect& r : sig.changed) all = unite(all, r);
+        sig.changed.assign(1, all);
+    }
+    sig.exact = true;
+}
+
+std::vector<ListSignature> Canvas::signatures(const ImDrawData& dd, const PixelRect& screen) {
     std::vector<ListSignature> out(static_cast<size_t>(dd.CmdListsCount));
     for (int n = 0; n < dd.CmdListsCount; ++n) {
         const ImDrawList& l = *dd.CmdLists[n];
@@ -92,7 +169,16 @@ std::vector<ListSignature> Canvas::signatures(const ImDrawData& dd, const PixelR
         sig.key = &l;
         hash_list(l, dd.DisplayPos, sig);
         sig.bounds = intersect(list_bounds(l, dd.DisplayPos), screen);
+        diff_with_copy(l, dd.DisplayPos, sig);
+        ListCopy& copy = copies_[&l];
+        copy.frame = frame_;
+        if (copy.hash == sig.hash && copy.vtx.Size == l.VtxBuffer.Size) continue;
+        copy.hash = sig.hash;
+        copy.vtx = l.VtxBuffer;
+        copy.idx = l.IdxBuffer;
+        copy.cmds = l.CmdBuffer;
     }
+    std::erase_if(copies_, [this](const auto& kv) { return kv.second.frame != frame_; });
     return out;
 }
 

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -63,7 +64,16 @@ private:
         bool valid = false;
         std::vector<PixelRect> damage; // drawn in that frame
     };
-    std::vector<ListSignature> signatures(const ImDrawData& dd, const PixelRect& screen) const;
+    // The last frame's copy of a list, to find which of its triangles changed.
+    struct ListCopy {
+        uint64_t hash = 0;
+        ImVector<ImDrawVert> vtx;
+        ImVector<ImDrawIdx> idx;
+        ImVector<ImDrawCmd> cmds;
+        uint64_t frame = 0; // last seen
+    };
+    std::vector<ListSignature> signatures(const ImDrawData& dd, const PixelRect& screen);
+    void diff_with_copy(const ImDrawList& l, ImVec2 origin, ListSignature& sig);
     void hash_list(const ImDrawList& l, ImVec2 origin, ListSignature& sig) const;
     static PixelRect list_bounds(const ImDrawList& l, ImVec2 origin);
     int back_buffer_age(int fb_w, int fb_h) const;
@@ -74,6 +84,7 @@ private:
     DamageTracker damage_;
     DrawMerger merger_;
     std::vector<std::pair<ImDrawCallback, CallbackHash>> hooks_;
+    std::unordered_map<const void*, ListCopy> copies_;
     std::array<Past, kHistory> past_{};
     uint64_t frame_ = 0;
     bool full_ = true;

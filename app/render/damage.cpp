@@ -63,24 +63,21 @@ bool same_lists(const std::vector<ListSignature>& a, const std::vector<ListSigna
 
 namespace {
 
-// Where a list changed between two frames: nothing, only some callbacks' clip rectangles
-// (same geometry, same callbacks in the same places), or everywhere it was and is.
+// Where a list changed between two frames: nothing; only some vertices' triangles and some
+// callbacks' clip rectangles (same shape: see ListSignature::exact); or everywhere it was and is.
 void list_damage(const ListSignature& was, const ListSignature& now, std::vector<PixelRect>& out) {
-    const bool same_geometry = now.hash == was.hash && now.bounds == was.bounds &&
-                               now.callbacks.size() == was.callbacks.size();
-    if (same_geometry) {
-        bool moved = false;
-        for (size_t k = 0; k < now.callbacks.size(); ++k)
-            moved = moved || !(now.callbacks[k].clip == was.callbacks[k].clip);
-        if (!moved) {
-            for (size_t k = 0; k < now.callbacks.size(); ++k)
-                if (now.callbacks[k].hash != was.callbacks[k].hash)
-                    out.push_back(now.callbacks[k].clip);
-            return;
-        }
+    bool same_shape = (now.hash == was.hash || now.exact) && now.bounds == was.bounds &&
+                      now.callbacks.size() == was.callbacks.size();
+    for (size_t k = 0; same_shape && k < now.callbacks.size(); ++k)
+        same_shape = now.callbacks[k].clip == was.callbacks[k].clip;
+    if (!same_shape) {
+        out.push_back(was.bounds);
+        out.push_back(now.bounds);
+        return;
     }
-    out.push_back(was.bounds);
-    out.push_back(now.bounds);
+    if (now.hash != was.hash) out.insert(out.end(), now.changed.begin(), now.changed.end());
+    for (size_t k = 0; k < now.callbacks.size(); ++k)
+        if (now.callbacks[k].hash != was.callbacks[k].hash) out.push_back(now.callbacks[k].clip);
 }
 
 } // namespace

@@ -37,6 +37,12 @@ struct ListSignature {
     // Its callbacks in order. When only some of their contents changed (a grid's cells or
     // hover), only their clip rectangles are damaged, not the whole list.
     std::vector<CallbackSignature> callbacks;
+    // Set when the list kept its shape since the last frame (same triangles, commands and
+    // callbacks in the same places) and only some vertices moved or changed colour: `changed`
+    // then covers every triangle that uses one of them, where it was and where it is (a number
+    // that ticked in a table, not the whole table).
+    bool exact = false;
+    std::vector<PixelRect> changed;
 };
 
 class DamageTracker {
