@@ -62,8 +62,11 @@ void FramesPanel::rebuild(const Context& ctx, const std::vector<int>& pids, uint
         built_first == first && built_rows == rows && built_pid == ctx.sel.pid &&
         built_order == order_by_pfn && built_pids == pids)
         return;
+    const uint64_t zpfn = zero.of(*ctx.snap, [&] {
+        return window_needs_zero_pfn(*ctx.snap, ctx.before.get(), pids, base, first, rows);
+    });
     build_frames(*ctx.snap, ctx.before.get(), pids, ctx.sel.pid, base, first, rows, order_by_pfn,
-                 zero.of(*ctx.snap), model);
+                 zpfn, model);
     built_seq = ctx.snap->seq;
     built_before = bseq;
     built_base = base;

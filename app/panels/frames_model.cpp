@@ -163,6 +163,26 @@ void tell_story(const Snapshot* before, FramesModel& fm) {
 
 } // namespace
 
+bool window_needs_zero_pfn(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
+                           uint64_t base, uint64_t first, int rows) {
+    const uint64_t ps = s.caps.page_size ? s.caps.page_size : 4096;
+    const auto needs = [&](const Snapshot& snap, int pid) {
+        const Process* p = snap.process(pid);
+        for (int r = 0; p && r < rows; ++r) {
+            const uint64_t addr = base + (first + static_cast<uint64_t>(r)) * ps;
+            const Mapping* m = p->mapping_at(addr);
+            if (!m || m->pages.empty()) continue;
+            const size_t i = static_cast<size_t>((addr - m->start) / ps);
+            if (i < m->pages.size() && zero_pfn_matters(m->pages[i], p->pfn_known, p->kpage_known))
+                return true;
+        }
+        return false;
+    };
+    for (int pid : pids)
+        if (needs(s, pid) || (before && needs(*before, pid))) return true;
+    return false;
+}
+
 void build_frames(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
                   int sel_pid, uint64_t base, uint64_t first, int rows, bool order_by_pfn,
                   uint64_t zero_pfn, FramesModel& out) {

@@ -50,6 +50,11 @@ struct FramesModel {
 // children (alive ones), parents first.
 std::vector<int> compare_pids(const Snapshot& s, const Selection& sel);
 
+// Whether a page of the window (pages [first, first+rows) from `base`, in each of `pids`, now
+// or before) may be the zero page without its own data saying so (zero_pfn_matters).
+bool window_needs_zero_pfn(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
+                           uint64_t base, uint64_t first, int rows);
+
 // Builds the model for mapping start `base` of process `sel_pid`, pages [first, first+rows).
 void build_frames(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
                   int sel_pid, uint64_t base, uint64_t first, int rows, bool order_by_pfn,

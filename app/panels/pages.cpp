@@ -35,37 +35,15 @@ std::string page_bits(uint64_t e) {
     return s.empty() ? "none" : s;
 }
 
-bool same_pages(const std::vector<Page>& a, const std::vector<Page>& b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (a[i].entry != b[i].entry || a[i].kflags != b[i].kflags ||
-            a[i].mapcount != b[i].mapcount || a[i].count_read() != b[i].count_read() ||
-            a[i].flags_read() != b[i].flags_read())
-            return false;
-    return true;
-}
-
 } // namespace
 
 void PagesPanel::refresh(const Context& ctx, const Process& p, const Mapping& m) {
-    const uint64_t bseq = ctx.before ? ctx.before->seq : 0;
-    if (built_seq == ctx.snap->seq && built_before == bseq && built_map == m.start &&
-        built_pid == p.pid)
-        return;
-    const bool same = built_before == bseq && built_map == m.start && built_pid == p.pid &&
-                      built_pfn == p.pfn_known && built_kpage == p.kpage_known &&
-                      same_pages(built_pages, m.pages);
-    if (!same) {
-        classify_mapping(*ctx.snap, p, m, ctx.before.get(), zero.of(*ctx.snap), cls);
-        if (grid.ready()) tex.upload(cls.texels.data(), static_cast<uint32_t>(cls.pages.size()));
-        built_pages = m.pages;
-        built_pfn = p.pfn_known;
-        built_kpage = p.kpage_known;
-    }
-    built_seq = ctx.snap->seq;
-    built_before = bseq;
-    built_map = m.start;
-    built_pid = p.pid;
+    const Snapshot* before = ctx.before.get();
+    const uint64_t bseq = before ? before->seq : 0;
+    if (cls.src == ctx.snap && cls.src_map == &m && cls.before_seq == bseq) return;
+    const uint64_t zpfn = zero.of(*ctx.snap, [&] { return zero_pfn_matters(p, m, before); });
+    if (classify_mapping(ctx.snap, p, m, before, zpfn, cls) && grid.ready())
+        tex.upload(cls.texels.data(), static_cast<uint32_t>(cls.pages.size()));
 }
 
 void PagesPanel::draw_header(const Process& p, const Mapping& m) {

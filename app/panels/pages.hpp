@@ -20,13 +20,7 @@ struct PagesPanel {
     render::StateTexture tex;
     PageLegend legend;
     ClassifiedMapping cls;
-    // What cls and tex were built from.
-    uint64_t built_seq = UINT64_MAX, built_before = UINT64_MAX, built_map = 0;
-    int built_pid = 0;
-    // The pages cls was classified from: a snapshot whose pages are the same (the Sampler's
-    // idle copies, 9 of 10 at 10 Hz) is not classified again.
-    std::vector<Page> built_pages;
-    bool built_pfn = false, built_kpage = false;
+    // cls also says what it and tex were built from.
     ZeroPfn zero;
     // The view (reset when another mapping is shown).
     uint64_t view_map = 0;

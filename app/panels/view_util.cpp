@@ -192,4 +192,16 @@ void PageLegend::draw(render::GridRenderer& r, const render::GridStyle& s, const
     ImGui::Dummy(ImVec2(width, h));
 }
 
+render::GridStyle grid_style(bool light) {
+    render::GridStyle s;
+    for (int i = 0; i < 8; ++i)
+        s.fill[static_cast<size_t>(i)] =
+            render::to_vec4(page_color(static_cast<PageState>(i), light));
+    s.ink = light ? ImVec4(0.08f, 0.09f, 0.11f, 1) : ImVec4(0.06f, 0.07f, 0.09f, 1);
+    s.edge = light ? ImVec4(0.55f, 0.58f, 0.63f, 1) : ImVec4(0.42f, 0.46f, 0.53f, 1);
+    s.changed = light ? ImVec4(0.05f, 0.05f, 0.05f, 1) : ImVec4(1.0f, 1.0f, 1.0f, 1);
+    s.select = light ? ImVec4(0.0f, 0.45f, 0.70f, 1) : ImVec4(0.55f, 0.75f, 1.0f, 1);
+    return s;
+}
+
 } // namespace mml::app

@@ -31,6 +31,9 @@ Target selected_target(Context& ctx);
 // Adds a named rectangle for tests (--layout-json) when they asked for it.
 void report_rect(Context& ctx, const std::string& name, ImVec2 a, ImVec2 b);
 
+// The page-grid colours for the theme (fills from the palette; ink, edge and accents).
+render::GridStyle grid_style(bool light);
+
 // The legend of page states: a swatch drawn by the grid shader (same colour and pattern as
 // the cells), its name, its count; hover explains it. Wraps to `width`.
 class PageLegend {
