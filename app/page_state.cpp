@@ -79,6 +79,26 @@ bool zero_pfn_matters(const Process& p, const Mapping& m, const Snapshot* before
     return any(p, m) || (bm && any(*bp, *bm));
 }
 
+bool ZeroNeed::of(const Snapshot& s, const Process& p, const Mapping& m) {
+    for (const Seen& e : seen)
+        if (e.seq == s.seq && e.pid == p.pid && e.start == m.start && e.end == m.end &&
+            e.pages == m.pages.size())
+            return e.need;
+    ++scans;
+    bool need = false;
+    for (const Page& pg : m.pages)
+        if ((need = zero_pfn_matters(pg, p.pfn_known, p.kpage_known))) break;
+    seen[next] = Seen{s.seq, m.start, m.end, m.pages.size(), p.pid, need};
+    next ^= 1;
+    return need;
+}
+
+bool ZeroNeed::of(const Snapshot& s, const Process& p, const Mapping& m, const Snapshot* before) {
+    const Process* bp = nullptr;
+    const Mapping* bm = same_range(before, p.pid, m, &bp);
+    return of(s, p, m) || (bm && of(*before, *bp, *bm));
+}
+
 namespace {
 
 bool same_page(const Page& a, const Page& b) {

@@ -58,6 +58,21 @@ bool zero_pfn_matters(const Page& pg, bool pfn_known, bool kpage_known);
 // The same for mapping `m` of `p` and the same range in `before` (may be null).
 bool zero_pfn_matters(const Process& p, const Mapping& m, const Snapshot* before);
 
+// zero_pfn_matters for a mapping and its before-range, remembering the last two mappings
+// asked about: the before-snapshot of an action is usually the one classified just before.
+struct ZeroNeed {
+    struct Seen {
+        uint64_t seq = UINT64_MAX, start = 0, end = 0, pages = 0;
+        int pid = 0;
+        bool need = false;
+    };
+    Seen seen[2];
+    int next = 0;
+    uint64_t scans = 0; // mappings scanned (tests)
+    bool of(const Snapshot& s, const Process& p, const Mapping& m, const Snapshot* before);
+    bool of(const Snapshot& s, const Process& p, const Mapping& m);
+};
+
 // The zero page's PFN, kept for good once found (the kernel's zero page does not move during
 // a boot). Until then it is looked for (find_zero_pfn: every page of the snapshot) at most
 // once per snapshot, and only when `needed()`: some page to classify may be the zero page

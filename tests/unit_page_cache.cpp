@@ -160,4 +160,25 @@ TEST(PageCache, ZeroPfnLookedForOnlyWhenAPageMayNeedIt) {
     EXPECT_EQ(zero.searches, 2u);
 }
 
+TEST(PageCache, ZeroNeedScansEachSnapshotsMappingOnce) {
+    std::vector<Page> pages;
+    for (uint64_t i = 0; i < kPages; ++i) pages.push_back(own_page(0x2000 + i));
+    const auto s1 = snapshot(1, pages);
+    pages[9].entry = kPresent | 0x55; // kpage data not read: may be the zero page
+    pages[9].mapcount = 0;
+    const auto s2 = snapshot(2, pages);
+    const Process& p1 = s1->processes[0];
+    const Process& p2 = s2->processes[0];
+    mml::app::ZeroNeed need;
+    EXPECT_FALSE(need.of(*s1, p1, p1.mappings[0], nullptr));
+    EXPECT_EQ(need.scans, 1u);
+    EXPECT_TRUE(need.of(*s2, p2, p2.mappings[0], s1.get()));
+    EXPECT_TRUE(need.of(*s2, p2, p2.mappings[0], s1.get()));
+    EXPECT_EQ(need.scans, 2u); // s1's mapping remembered, s2's scanned once
+    const auto s3 = snapshot(3, std::vector<Page>(kPages, own_page(0x3000)));
+    const Process& p3 = s3->processes[0];
+    EXPECT_TRUE(need.of(*s3, p3, p3.mappings[0], s2.get())); // from s2, remembered
+    EXPECT_EQ(need.scans, 3u);
+}
+
 } // namespace

@@ -41,7 +41,7 @@ void PagesPanel::refresh(const Context& ctx, const Process& p, const Mapping& m)
     const Snapshot* before = ctx.before.get();
     const uint64_t bseq = before ? before->seq : 0;
     if (cls.src == ctx.snap && cls.src_map == &m && cls.before_seq == bseq) return;
-    const uint64_t zpfn = zero.of(*ctx.snap, [&] { return zero_pfn_matters(p, m, before); });
+    const uint64_t zpfn = zero.of(*ctx.snap, [&] { return zero_need.of(*ctx.snap, p, m, before); });
     if (classify_mapping(ctx.snap, p, m, before, zpfn, cls) && grid.ready())
         tex.upload(cls.texels.data(), static_cast<uint32_t>(cls.pages.size()));
 }

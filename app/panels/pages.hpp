@@ -22,6 +22,7 @@ struct PagesPanel {
     ClassifiedMapping cls;
     // cls also says what it and tex were built from.
     ZeroPfn zero;
+    ZeroNeed zero_need;
     // The view (reset when another mapping is shown).
     uint64_t view_map = 0;
     int view_pid = 0;
