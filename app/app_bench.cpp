@@ -137,7 +137,6 @@ void App::bench_frame_modes() {
         return;
     }
     bench_.mode = (bench_.mode + 1) % BenchRun::kModes;
-    fprintf(stderr, "MODE %d\n", bench_.mode);
     sampler_.set_paused(bench_.mode == BenchRun::Paused);
     bench_.full_redraw = bench_.mode == BenchRun::FullRedraw;
 }

@@ -36,8 +36,8 @@ struct FramesPanel {
     float body_h = 0;        // height of the picture last frame
     ImFont* font_ = nullptr; // this frame's UI and mono fonts
     ImFont* mono_ = nullptr;
-    render::MeshCache links_;
-    ZeroPfn zero; // the curves, tessellated once per change
+    render::MeshCache links_; // the curves, tessellated once per change
+    ZeroPfn zero;
 
 private:
     struct Geom {
