@@ -1,6 +1,8 @@
 // GUI test of the page views: the app runs the copy-on-write script under its own xvfb-run
 // (as the README's manual check does); page cells at the positions it reports show the expected
 // state colours (child: page 3 dirty, the rest shared) and Frames shows two processes.
+#include "gui_util.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <stb_image.h>
@@ -59,10 +61,7 @@ TEST(GuiPages, CowStatesInPagesAndTwoProcessesInFrames) {
     char tmpl[] = "/tmp/mmaplab-guipages-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     const std::string dir = tmpl;
-    std::ofstream(dir + "/cow.mml")
-        << "char *p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | "
-           "MAP_ANONYMOUS, -1, 0);\nmemset(p, 'A', 16 * 4096);\npid_t child = fork();\n"
-           "@child: p[3 * 4096] = 'B';\n";
+    std::ofstream(dir + "/cow.mml") << mml_gui::kCowScript;
     const std::string cmd =
         "XDG_CONFIG_HOME='" + dir + "/config' MMAPLAB_LAYOUT_JSON='" + dir +
         "/layout.json' xvfb-run -a -s '-screen 0 1920x1080x24' '" MMAPLAB_APP "' --script '" + dir +

@@ -10,12 +10,6 @@ using namespace mml_gui;
 
 const auto* const kXvfb = ::testing::AddGlobalTestEnvironment(new XvfbEnv);
 
-const char* const kCowScript =
-    "char *p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
-    "memset(p, 'A', 16 * 4096);\n"
-    "pid_t child = fork();\n"
-    "@child: p[3 * 4096] = 'B';\n";
-
 class GuiTest : public ::testing::Test {
 protected:
     void SetUp() override {

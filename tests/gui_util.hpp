@@ -64,6 +64,13 @@ private:
     static inline bool ok_ = false;
 };
 
+// The copy-on-write sequence the GUI tests run through the app's own action path.
+inline const char* const kCowScript =
+    "char *p = mmap(NULL, 16 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+    "memset(p, 'A', 16 * 4096);\n"
+    "pid_t child = fork();\n"
+    "@child: p[3 * 4096] = 'B';\n";
+
 inline std::string temp_dir() {
     const char* t = std::getenv("TMPDIR");
     std::string tmpl = std::string(t && *t ? t : "/tmp") + "/mmaplab-gui-XXXXXX";
