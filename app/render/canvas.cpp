@@ -274,6 +274,18 @@ void Canvas::compare_with_full(ImDrawData* dd, const ImDrawData& original) {
     checked_.max_pixels = std::max(checked_.max_pixels, differ);
 }
 
+// What changed since the frame the back buffer holds (`age` frames ago; 0: everything).
+std::vector<PixelRect> Canvas::to_draw(int age, const PixelRect& screen) const {
+    if (age == 0) return {screen};
+    std::vector<PixelRect> rects;
+    for (int k = 0; k < age; ++k) {
+        const Past& p = past_[(frame_ - static_cast<uint64_t>(k)) % kHistory];
+        rects.insert(rects.end(), p.damage.begin(), p.damage.end());
+    }
+    make_disjoint(rects);
+    return rects;
+}
+
 void Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, bool full) {
     ++frame_;
     stats_ = {};
@@ -291,16 +303,7 @@ void Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, boo
     now.valid = false;
     now.damage = damage_.update(signatures(*dd, screen), screen, full);
     stats_.age = full ? 0 : back_buffer_age(fb_w, fb_h);
-    std::vector<PixelRect> rects;
-    if (stats_.age == 0) {
-        rects.push_back(screen);
-    } else { // what changed since the frame the back buffer holds
-        for (int k = 0; k < stats_.age; ++k) {
-            const Past& p = past_[(frame_ - static_cast<uint64_t>(k)) % kHistory];
-            rects.insert(rects.end(), p.damage.begin(), p.damage.end());
-        }
-        make_disjoint(rects);
-    }
+    const std::vector<PixelRect> rects = to_draw(stats_.age, screen);
     stats_.rects = static_cast<int>(rects.size());
     for (const PixelRect& r : rects) stats_.pixels += r.area();
     glViewport(0, 0, fb_w, fb_h);

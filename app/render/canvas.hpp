@@ -77,6 +77,7 @@ private:
     void hash_list(const ImDrawList& l, ImVec2 origin, ListSignature& sig) const;
     static PixelRect list_bounds(const ImDrawList& l, ImVec2 origin);
     int back_buffer_age(int fb_w, int fb_h) const;
+    std::vector<PixelRect> to_draw(int age, const PixelRect& screen) const;
     void draw_damage(ImDrawData* dd, const std::vector<PixelRect>& rects, int fb_h);
     void draw_full(ImDrawData* dd);
     void compare_with_full(ImDrawData* dd, const ImDrawData& original);
