@@ -25,7 +25,7 @@ ListSignature list(const void* key, uint64_t hash, PixelRect bounds,
 
 std::vector<ListSignature> frame(uint64_t ha, uint64_t hb, PixelRect rb = {100, 100, 300, 200}) {
     return {list(&a, ha, {0, 0, 1920, 30}), list(&b, hb, rb),
-            list(&c, 7, {1000, 500, 1200, 700}, {{11, {1010, 510, 1100, 600}}})};
+            list(&c, 7, {1000, 500, 1200, 700}, {{11, {1010, 510, 1100, 600}, 0, {}}})};
 }
 
 TEST(Damage, FirstFrameIsDrawnInFull) {
@@ -91,10 +91,23 @@ TEST(Damage, ChangedCallbackDamagesOnlyItsClip) {
     t.update(f, kScreen, false);
     f[2].callbacks[0].hash = 12; // the grid's hover moved: same vertices
     EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1010, 510, 1100, 600}}));
-    f[2].callbacks[0].clip = {1010, 510, 1100, 650}; // the grid itself moved
-    EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1000, 500, 1200, 700}}));
+    f[2].callbacks[0].clip = {1010, 510, 1100, 650}; // the grid grew: where it was and is
+    EXPECT_EQ(t.update(f, kScreen, false),
+              (std::vector<PixelRect>{{1010, 510, 1100, 600}, {1010, 600, 1100, 650}}));
     f[2].hash = 8; // the list's own vertices changed too
     EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1000, 500, 1200, 700}}));
+}
+
+TEST(Damage, MovedFocusDamagesItsTwoPlacesOnly) {
+    DamageTracker t;
+    auto f = frame(1, 2);
+    f[2].callbacks[0].focus_hash = 40; // the hovered cell
+    f[2].callbacks[0].focus = {1020, 520, 1030, 530};
+    t.update(f, kScreen, false);
+    f[2].callbacks[0].focus_hash = 41;
+    f[2].callbacks[0].focus = {1030, 520, 1040, 530};
+    EXPECT_EQ(t.update(f, kScreen, false),
+              (std::vector<PixelRect>{{1020, 520, 1030, 530}, {1030, 520, 1040, 530}}));
 }
 
 TEST(Damage, SameShapeDamagesOnlyTheChangedTriangles) {

@@ -49,15 +49,17 @@ void Canvas::hash_list(const ImDrawList& l, ImVec2 origin, ListSignature& sig) c
     uint64_t h = mix(0, l.VtxBuffer.Data, static_cast<size_t>(l.VtxBuffer.size_in_bytes()));
     h = mix(h, l.IdxBuffer.Data, static_cast<size_t>(l.IdxBuffer.size_in_bytes()));
     for (const ImDrawCmd& c : l.CmdBuffer) { // field by field: the struct has padding
-        h = mix(h, c.ClipRect);
+        const bool callback = c.UserCallback && c.UserCallback != ImDrawCallback_ResetRenderState;
+        if (!callback) h = mix(h, c.ClipRect); // a callback's clip is in its own signature
         h = mix(h, c.TextureId);
         const unsigned offsets[3] = {c.VtxOffset, c.IdxOffset, c.ElemCount};
         h = mix(h, offsets);
-        if (!c.UserCallback || c.UserCallback == ImDrawCallback_ResetRenderState) continue;
-        uint64_t content = frame_; // unknown callback: changed every frame
+        if (!callback) continue;
+        CallbackSignature cs{frame_, {}, 0, {}}; // unknown callback: changed every frame
         for (const auto& [cb, hash] : hooks_)
-            if (cb == c.UserCallback) content = hash(c);
-        sig.callbacks.push_back({content, pixel_bounds(c.ClipRect, origin)});
+            if (cb == c.UserCallback) cs = hash(c, origin);
+        cs.clip = pixel_bounds(c.ClipRect, origin);
+        sig.callbacks.push_back(cs);
     }
     sig.hash = h;
 }
@@ -90,7 +92,8 @@ bool same_commands(const ImVector<ImDrawCmd>& a, const ImVector<ImDrawCmd>& b) {
     if (a.Size != b.Size) return false;
     for (int i = 0; i < a.Size; ++i) {
         const ImDrawCmd &x = a[i], &y = b[i];
-        if (std::memcmp(&x.ClipRect, &y.ClipRect, sizeof x.ClipRect) != 0 ||
+        const bool callback = x.UserCallback && x.UserCallback != ImDrawCallback_ResetRenderState;
+        if ((!callback && std::memcmp(&x.ClipRect, &y.ClipRect, sizeof x.ClipRect) != 0) ||
             x.TextureId != y.TextureId || x.VtxOffset != y.VtxOffset ||
             x.IdxOffset != y.IdxOffset || x.ElemCount != y.ElemCount ||
             x.UserCallback != y.UserCallback || x.UserCallbackData != y.UserCallbackData)

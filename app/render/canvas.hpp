@@ -23,9 +23,11 @@
 
 namespace mml::render {
 
-// Hashes what a user callback will draw (its UserCallbackData), for callbacks whose output
-// does not show in the vertices. Unregistered callbacks count as changed every frame.
-using CallbackHash = uint64_t (*)(const ImDrawCmd& cmd);
+// What a user callback will draw (from its UserCallbackData): hash, and optionally a focus
+// (see CallbackSignature; pixels relative to `origin`, the display's top-left), for callbacks
+// whose output does not show in the vertices. Unregistered callbacks count as changed every
+// frame. The canvas fills in the clip.
+using CallbackHash = CallbackSignature (*)(const ImDrawCmd& cmd, ImVec2 origin);
 
 class Canvas {
 public:

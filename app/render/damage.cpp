@@ -66,18 +66,24 @@ namespace {
 // Where a list changed between two frames: nothing; only some vertices' triangles and some
 // callbacks' clip rectangles (same shape: see ListSignature::exact); or everywhere it was and is.
 void list_damage(const ListSignature& was, const ListSignature& now, std::vector<PixelRect>& out) {
-    bool same_shape = (now.hash == was.hash || now.exact) && now.bounds == was.bounds &&
-                      now.callbacks.size() == was.callbacks.size();
-    for (size_t k = 0; same_shape && k < now.callbacks.size(); ++k)
-        same_shape = now.callbacks[k].clip == was.callbacks[k].clip;
+    const bool same_shape = (now.hash == was.hash || now.exact) && now.bounds == was.bounds &&
+                            now.callbacks.size() == was.callbacks.size();
     if (!same_shape) {
         out.push_back(was.bounds);
         out.push_back(now.bounds);
         return;
     }
     if (now.hash != was.hash) out.insert(out.end(), now.changed.begin(), now.changed.end());
-    for (size_t k = 0; k < now.callbacks.size(); ++k)
-        if (now.callbacks[k].hash != was.callbacks[k].hash) out.push_back(now.callbacks[k].clip);
+    for (size_t k = 0; k < now.callbacks.size(); ++k) {
+        const CallbackSignature &a = was.callbacks[k], &b = now.callbacks[k];
+        if (a.hash != b.hash || !(a.clip == b.clip)) { // a callback draws only in its clip
+            out.push_back(a.clip);
+            out.push_back(b.clip);
+        } else if (a.focus_hash != b.focus_hash || !(a.focus == b.focus)) {
+            out.push_back(intersect(a.focus, a.clip));
+            out.push_back(intersect(b.focus, b.clip));
+        }
+    }
 }
 
 } // namespace

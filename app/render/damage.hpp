@@ -23,10 +23,15 @@ PixelRect intersect(const PixelRect& a, const PixelRect& b);
 PixelRect unite(const PixelRect& a, const PixelRect& b);
 bool overlaps(const PixelRect& a, const PixelRect& b);
 
-// What a draw callback (the page grid) will draw, and where it can.
+// What a draw callback (the page grid) will draw, and where it can. A callback may keep one
+// small part out of its hash (the grid's hovered cell): `focus`, where that part is drawn,
+// and `focus_hash`, what it is. When only that part changed, only its old and new places are
+// damaged.
 struct CallbackSignature {
     uint64_t hash = 0;
     PixelRect clip;
+    uint64_t focus_hash = 0;
+    PixelRect focus;
     bool operator==(const CallbackSignature&) const = default;
 };
 

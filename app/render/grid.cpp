@@ -4,6 +4,8 @@
 
 #include <xxhash.h>
 
+#include <cmath>
+
 namespace mml::render {
 
 ImVec4 to_vec4(ImU32 c) {
@@ -71,20 +73,29 @@ void GridRenderer::callback(const ImDrawList*, const ImDrawCmd* cmd) {
     if (it && it->self) it->self->render(*it, cmd);
 }
 
-uint64_t GridRenderer::signature(const ImDrawCmd& cmd) {
+CallbackSignature GridRenderer::signature(const ImDrawCmd& cmd, ImVec2 origin) {
+    CallbackSignature out;
     const Item* it = static_cast<const Item*>(cmd.UserCallbackData);
-    if (!it) return 0;
+    if (!it) return out;
     const GridDraw& d = it->d;
-    // Field by field (the structs have padding); the style is ImVec4s only.
+    // Field by field (the structs have padding); the style is ImVec4s only; not the hover.
     const float geo[9] = {d.rect_min.x, d.rect_min.y, d.rect_max.x, d.rect_max.y, d.origin.x,
                           d.origin.y,   d.cell.x,     d.cell.y,     d.inset};
-    const int64_t ints[8] = {it->tex,    static_cast<int64_t>(it->tex_version),
-                             it->texw,   d.cols,
-                             d.count,    d.sel_first,
-                             d.sel_last, d.hover};
+    const int64_t ints[7] = {
+        it->tex,   static_cast<int64_t>(it->tex_version), it->texw, d.cols, d.count, d.sel_first,
+        d.sel_last};
     uint64_t h = XXH3_64bits(geo, sizeof geo);
     h = XXH3_64bits_withSeed(ints, sizeof ints, h);
-    return XXH3_64bits_withSeed(&it->s, sizeof it->s, h);
+    out.hash = XXH3_64bits_withSeed(&it->s, sizeof it->s, h);
+    out.focus_hash = static_cast<uint64_t>(d.hover);
+    if (d.hover >= 0 && d.cols > 0) { // the hovered cell and its ring's anti-aliasing
+        const float x = d.origin.x + static_cast<float>(d.hover % d.cols) * d.cell.x - origin.x;
+        const float y = d.origin.y + static_cast<float>(d.hover / d.cols) * d.cell.y - origin.y;
+        out.focus = {static_cast<int>(std::floor(x)) - 2, static_cast<int>(std::floor(y)) - 2,
+                     static_cast<int>(std::ceil(x + d.cell.x)) + 2,
+                     static_cast<int>(std::ceil(y + d.cell.y)) + 2};
+    }
+    return out;
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // frames view all draw their cells with it, so a cell looks the same everywhere.
 #pragma once
 
+#include "render/damage.hpp"
 #include "render/gl.hpp"
 
 #include <imgui.h>
@@ -49,7 +50,8 @@ public:
     // The draw callback add() queues, and a hash of what one of its commands draws (for the
     // frame canvas: the grid's pixels are not in the draw list's vertices).
     static void callback(const ImDrawList* list, const ImDrawCmd* cmd);
-    static uint64_t signature(const ImDrawCmd& cmd);
+    // The hovered cell is the focus: moving the mouse redraws two cells, not the grid.
+    static CallbackSignature signature(const ImDrawCmd& cmd, ImVec2 origin);
 
 private:
     struct Item {

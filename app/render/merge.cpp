@@ -31,6 +31,19 @@ ImVec4 to_clip(const PixelRect& r, ImVec2 origin) {
             origin.x + static_cast<float>(r.x1), origin.y + static_cast<float>(r.y1)};
 }
 
+// The pixels a full draw scissors `clip` to: the GL 3 backend truncates the corner and the
+// size separately (x = (int)min.x, w = (int)(max.x - min.x)), so a clip cut at a damage edge
+// must be snapped the same way or a fractional edge moves by a pixel.
+ImVec4 as_scissored(const ImVec4& clip, ImVec2 origin, float fb_h) {
+    const int x0 = static_cast<int>(clip.x - origin.x);
+    const int w = static_cast<int>(clip.z - clip.x);
+    const int bottom = static_cast<int>(fb_h - (clip.w - origin.y)); // GL's y, upwards
+    const int h = static_cast<int>(clip.w - clip.y);
+    const float top = fb_h - static_cast<float>(bottom + h);
+    return {origin.x + static_cast<float>(x0), origin.y + top,
+            origin.x + static_cast<float>(x0 + w), origin.y + top + static_cast<float>(h)};
+}
+
 bool clip_meets(const ImVec4& a, const ImVec4& b, ImVec4& out) {
     out = {std::max(a.x, b.x), std::max(a.y, b.y), std::min(a.z, b.z), std::min(a.w, b.w)};
     return out.z > out.x && out.w > out.y;
@@ -87,6 +100,7 @@ void DrawMerger::merge(ImDrawData* dd, const std::vector<PixelRect>& clips) {
     vtx_base_.assign(static_cast<size_t>(lists), -1);
     idx_base_.assign(static_cast<size_t>(lists), -1);
     ImVec4 cut;
+    const float fb_h = dd->DisplaySize.y; // framebuffer scale 1
     for (const PixelRect& r : clips) {
         const ImVec4 rect = to_clip(r, dd->DisplayPos);
         for (int n = 0; n < lists; ++n) {
@@ -94,7 +108,8 @@ void DrawMerger::merge(ImDrawData* dd, const std::vector<PixelRect>& clips) {
             for (const ImDrawCmd& c : in.CmdBuffer) {
                 const bool reset = c.UserCallback == ImDrawCallback_ResetRenderState;
                 if ((c.ElemCount == 0 && !c.UserCallback) ||
-                    (!reset && !clip_meets(c.ClipRect, rect, cut)))
+                    (!reset &&
+                     !clip_meets(as_scissored(c.ClipRect, dd->DisplayPos, fb_h), rect, cut)))
                     continue;
                 const size_t k = static_cast<size_t>(n);
                 if (reset && vtx_base_[k] < 0) continue; // no callback of this list drawn
