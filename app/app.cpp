@@ -201,7 +201,7 @@ void App::update_watch() {
 void App::frame() {
     record_frame_time();
     ImGuiIO& io = ImGui::GetIO();
-    if (scripted_) io.MousePos = bench_mouse(); // no stray hover in screenshots
+    if (scripted_) io.MousePos = bench_mouse();
     if (shot_.stage == ShotRequest::Stage::Rendering && shot_.scale > 1)
         io.DisplayFramebufferScale =
             ImVec2(static_cast<float>(shot_.scale), static_cast<float>(shot_.scale));

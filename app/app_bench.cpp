@@ -282,10 +282,12 @@ void report_series(const char* name, const BenchRun::Series& s) {
 } // namespace
 
 // Hover mode: where the mouse is this frame (a cell further along the Pages grid each frame),
-// or nowhere.
+// or nowhere (scripted runs and screenshots have no stray hover).
 ImVec2 App::bench_mouse() const {
-    if (bench_.stage != BenchRun::Stage::Frames || bench_.mode != BenchRun::Hover)
-        return ImVec2(-FLT_MAX, -FLT_MAX);
+    // Tests of the frame canvas (MMAPLAB_TEST_HOVER) move it the same way all the time.
+    static const bool test_hover = std::getenv("MMAPLAB_TEST_HOVER") != nullptr;
+    const bool hover = bench_.stage == BenchRun::Stage::Frames && bench_.mode == BenchRun::Hover;
+    if (!hover && !test_hover) return ImVec2(-FLT_MAX, -FLT_MAX);
     for (size_t i = 0; i < panels_.size() && i < panel_rects_.size(); ++i) {
         const ImVec4& r = panel_rects_[i];
         if (panels_[i].name != "pages" || r.z <= r.x) continue;

@@ -1,7 +1,8 @@
 // The frame canvas draws only what changed (app/render/canvas.hpp). Here the real app runs
-// the copy-on-write sequence with MMAPLAB_CANVAS_CHECK set: every frame it draws in part is
-// drawn once more in full and the two images are compared pixel for pixel. Any damage the
-// tracker misses shows up as a differing frame.
+// the copy-on-write sequence with MMAPLAB_CANVAS_CHECK set (dark, light, and dark with the
+// mouse moving over the page grid): every frame it draws in part is drawn once more in full
+// and the two images are compared pixel for pixel. Any damage the tracker misses shows up as
+// a differing frame.
 #include "gui_util.hpp"
 
 #include <filesystem>
@@ -46,6 +47,7 @@ protected:
     }
     void TearDown() override {
         unsetenv("MMAPLAB_CANVAS_CHECK");
+        unsetenv("MMAPLAB_TEST_HOVER");
         if (!dir_.empty()) std::filesystem::remove_all(dir_);
     }
     std::string dir_;
@@ -54,10 +56,13 @@ protected:
 TEST_P(CanvasTest, PartialFramesEqualFullRedraws) {
     const std::string out = dir_ + "/out.txt";
     setenv("MMAPLAB_CANVAS_CHECK", "1", 1);
-    ASSERT_EQ(run_app(dir_,
-                      {"--script", dir_ + "/script.mml", "--theme", GetParam(), "--frames", "240"},
-                      out),
-              0)
+    const std::string mode = GetParam();
+    // "hover": the mouse moves over the Pages grid every frame (a cell ring and a tooltip).
+    if (mode == "hover") setenv("MMAPLAB_TEST_HOVER", "1", 1);
+    const char* theme = mode == "light" ? "light" : "dark";
+    ASSERT_EQ(
+        run_app(dir_, {"--script", dir_ + "/script.mml", "--theme", theme, "--frames", "240"}, out),
+        0)
         << read_file(out);
     const std::string log = read_file(out);
     EXPECT_EQ(log.find("error:"), std::string::npos) << log;
@@ -68,6 +73,6 @@ TEST_P(CanvasTest, PartialFramesEqualFullRedraws) {
                               << c.max_pixels << " pixels";
 }
 
-INSTANTIATE_TEST_SUITE_P(Themes, CanvasTest, ::testing::Values("dark", "light"));
+INSTANTIATE_TEST_SUITE_P(Modes, CanvasTest, ::testing::Values("dark", "light", "hover"));
 
 } // namespace
