@@ -86,13 +86,7 @@ class LabKpage : public ::testing::Test {
 public:
     void SetUp() override {
         if (!root()) GTEST_SKIP() << "mapcounts need CAP_SYS_ADMIN";
-        std::string err;
-        pid = lab.spawn("main", &err);
-        ASSERT_GT(pid, 0) << err;
-        mml::Outcome o = lab.call(
-            pid, mmap_req(0, kPages * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
-        ASSERT_TRUE(o.delivered) << o.error;
-        addr = static_cast<uint64_t>(o.reply.ret);
+        ASSERT_EQ(spawn_with_mapping(lab, kPages * page(), pid, addr), "");
         // Pages 0-9 written, 10-11 read (the zero page), 12-15 untouched.
         for (uint64_t i = 0; i < 10; ++i)
             ASSERT_TRUE(lab.call(pid, store_req(addr + i * page(), "x")).delivered);

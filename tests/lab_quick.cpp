@@ -84,13 +84,7 @@ void expect_same(const mml::Snapshot& q, const mml::Snapshot& f, const char* whe
 class LabQuick : public ::testing::Test {
 public:
     void SetUp() override {
-        std::string err;
-        pid = lab.spawn("main", &err);
-        ASSERT_GT(pid, 0) << err;
-        mml::Outcome o = lab.call(
-            pid, mmap_req(0, kPages * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
-        ASSERT_TRUE(o.delivered) << o.error;
-        addr = static_cast<uint64_t>(o.reply.ret);
+        ASSERT_EQ(spawn_with_mapping(lab, kPages * page(), pid, addr), "");
         // Even pages written, then shared with a child; odd pages never touched.
         ASSERT_TRUE(
             lab.call(pid, req(Op::TouchWrite, {addr, kPages * page(), 'a', 2 * page()})).delivered);

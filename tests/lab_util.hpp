@@ -47,6 +47,19 @@ inline mml::Request mmap_req(uint64_t addr, uint64_t len, int prot, int flags, i
     return req(mml::Op::Mmap, {addr, len, u(prot), u(flags), u(fd), off});
 }
 
+// A new lab process with one private anonymous read-write mapping of `bytes`; empty when
+// both were made (pid and addr set), else what failed.
+inline std::string spawn_with_mapping(mml::Lab& lab, uint64_t bytes, int& pid, uint64_t& addr) {
+    std::string err;
+    pid = lab.spawn("main", &err);
+    if (pid <= 0) return "spawn: " + err;
+    mml::Outcome o =
+        lab.call(pid, mmap_req(0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
+    if (!o.delivered) return "mmap: " + o.error;
+    addr = static_cast<uint64_t>(o.reply.ret);
+    return {};
+}
+
 inline mml::Request store_req(uint64_t addr, const std::string& bytes) {
     mml::Request r = req(mml::Op::Store, {addr});
     r.data.assign(bytes.begin(), bytes.end());
