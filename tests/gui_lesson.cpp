@@ -19,6 +19,17 @@ protected:
     void TearDown() override {
         if (!dir_.empty()) std::filesystem::remove_all(dir_);
     }
+    // Runs the app with `args` plus --screenshot, checks the PNG is not blank, and returns it
+    // in `im` and the panel rectangles it reported (layout.json) in `layout`.
+    void shoot(std::vector<std::string> args, Image& im, std::string& layout) {
+        const std::string png = dir_ + "/shot.png", log = dir_ + "/log.txt";
+        args.insert(args.end(), {"--screenshot", png});
+        ASSERT_EQ(run_app(dir_, args, log), 0) << read_file(log);
+        im = load_png(png);
+        ASSERT_FALSE(im.px.empty());
+        EXPECT_GT(distinct_colours(im), 200u);
+        layout = read_file(dir_ + "/layout.json");
+    }
     std::string dir_;
 };
 
@@ -59,26 +70,17 @@ TEST_F(GuiLesson, ExportForkCow) {
 }
 
 TEST_F(GuiLesson, LessonOpenShowsTheLessonPanel) {
-    const std::string png = dir_ + "/lesson.png", log = dir_ + "/log.txt";
-    ASSERT_EQ(run_app(dir_, {"lesson", "open", "01", "--frames", "2000", "--screenshot", png}, log),
-              0)
-        << read_file(log);
-    const Image im = load_png(png);
-    ASSERT_FALSE(im.px.empty());
-    EXPECT_GT(distinct_colours(im), 200u);
-    const std::string layout = read_file(dir_ + "/layout.json");
+    Image im;
+    std::string layout;
+    ASSERT_NO_FATAL_FAILURE(shoot({"lesson", "open", "01", "--frames", "2000"}, im, layout));
     EXPECT_NE(layout.find("panel.lesson"), std::string::npos) << layout;
     EXPECT_EQ(layout.find("panel.actions"), std::string::npos) << "the lesson takes its place";
 }
 
 TEST_F(GuiLesson, PresenterMode) {
-    const std::string png = dir_ + "/presenter.png", log = dir_ + "/log.txt";
-    ASSERT_EQ(run_app(dir_, {"--presenter", "lesson", "open", "06", "--screenshot", png}, log), 0)
-        << read_file(log);
-    const Image im = load_png(png);
-    ASSERT_FALSE(im.px.empty());
-    EXPECT_GT(distinct_colours(im), 200u);
-    const std::string layout = read_file(dir_ + "/layout.json");
+    Image im;
+    std::string layout;
+    ASSERT_NO_FATAL_FAILURE(shoot({"--presenter", "lesson", "open", "06"}, im, layout));
     EXPECT_NE(layout.find("panel.lesson"), std::string::npos) << layout;
     // Only the lesson's panels: step 1 of lesson 06 shows pages and frames.
     EXPECT_NE(layout.find("panel.pages"), std::string::npos) << layout;
