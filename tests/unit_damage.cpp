@@ -23,9 +23,16 @@ ListSignature list(const void* key, uint64_t hash, PixelRect bounds,
     return l;
 }
 
+mml::render::CallbackSignature callback(uint64_t hash, PixelRect clip) {
+    mml::render::CallbackSignature cs;
+    cs.hash = hash;
+    cs.clip = clip;
+    return cs;
+}
+
 std::vector<ListSignature> frame(uint64_t ha, uint64_t hb, PixelRect rb = {100, 100, 300, 200}) {
     return {list(&a, ha, {0, 0, 1920, 30}), list(&b, hb, rb),
-            list(&c, 7, {1000, 500, 1200, 700}, {{11, {1010, 510, 1100, 600}, 0, {}}})};
+            list(&c, 7, {1000, 500, 1200, 700}, {callback(11, {1010, 510, 1100, 600})})};
 }
 
 TEST(Damage, FirstFrameIsDrawnInFull) {
@@ -159,3 +166,88 @@ TEST(Damage, TooltipBesideAGridIsNotTheirBoundingBox) {
 }
 
 } // namespace
+
+namespace {
+
+bool covers(const std::vector<PixelRect>& rs, int x, int y) {
+    for (const PixelRect& r : rs)
+        if (x >= r.x0 && x < r.x1 && y >= r.y0 && y < r.y1) return true;
+    return false;
+}
+
+// Thirty numbers that ticked in a table: ten cells in each of three rows.
+std::vector<PixelRect> ticked_cells() {
+    std::vector<PixelRect> cells;
+    for (int row = 0; row < 3; ++row)
+        for (int col = 0; col < 10; ++col)
+            cells.push_back({100 + col * 80, 300 + row * 40, 130 + col * 80, 316 + row * 40});
+    return cells;
+}
+
+} // namespace
+
+TEST(Damage, LimitRectsStaysDisjointAndCoversEveryPixel) {
+    std::vector<PixelRect> in = ticked_cells();
+    in.push_back({1500, 900, 1510, 910}); // and two far apart
+    in.push_back({20, 1000, 40, 1010});
+    std::vector<PixelRect> out = in;
+    mml::render::limit_rects(out, 6);
+    ASSERT_LE(out.size(), 6u);
+    for (size_t i = 0; i < out.size(); ++i)
+        for (size_t j = i + 1; j < out.size(); ++j)
+            EXPECT_FALSE(mml::render::overlaps(out[i], out[j])) << i << " " << j;
+    for (const PixelRect& r : in)
+        for (int y = r.y0; y < r.y1; ++y)
+            for (int x = r.x0; x < r.x1; ++x) ASSERT_TRUE(covers(out, x, y)) << x << "," << y;
+    int64_t area = 0;
+    for (const PixelRect& r : out) area += r.area();
+    // Far less than one box over the cells (750 x 96) and the two far ones.
+    EXPECT_LT(area, 750 * 96);
+}
+
+TEST(Damage, ManySmallChangesAreMergedNotDrawnInFull) {
+    DamageTracker t;
+    auto f = frame(1, 2);
+    f[1].bounds = {0, 0, 1920, 1080}; // a big window whose numbers ticked in thirty places
+    t.update(f, kScreen, false);
+    f[1].hash = 3;
+    f[1].exact = true;
+    f[1].changed = ticked_cells();
+    const std::vector<PixelRect> got = t.update(f, kScreen, false);
+    ASSERT_NE(got, std::vector<PixelRect>{kScreen});
+    EXPECT_LE(got.size(), DamageTracker::kMaxRects);
+    int64_t area = 0;
+    for (const PixelRect& r : got) area += r.area();
+    EXPECT_LT(area, 750 * 96 / 2); // far less than one box over the cells
+    for (const PixelRect& r : f[1].changed)
+        EXPECT_TRUE(covers(got, r.x0, r.y0) && covers(got, r.x1 - 1, r.y1 - 1));
+}
+
+TEST(Damage, ChangedCellsOfAGridDamageOnlyThoseCells) {
+    DamageTracker t;
+    auto f = frame(1, 2);
+    auto& grid = f[2].callbacks[0];
+    grid.shape = 99;
+    grid.version = 5;
+    t.update(f, kScreen, false);
+    grid.hash = 12; // one cell of its texture changed: version 5 -> 6
+    grid.version = 6;
+    grid.cells_since = 5;
+    grid.cells_known = true;
+    grid.cells = {{1040, 520, 1052, 532}};
+    EXPECT_EQ(t.update(f, kScreen, false), grid.cells);
+    grid.hash = 13; // changed again, but the cells are not relative to what was drawn (6)
+    grid.version = 8;
+    grid.cells_since = 7;
+    EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1010, 510, 1100, 600}}));
+    grid.hash = 14; // relative to what was drawn, but the grid's shape changed (a selection)
+    grid.version = 9;
+    grid.cells_since = 8;
+    grid.shape = 100;
+    EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1010, 510, 1100, 600}}));
+    grid.hash = 15; // unknown cells (too many changed)
+    grid.version = 10;
+    grid.cells_since = 9;
+    grid.cells_known = false;
+    EXPECT_EQ(t.update(f, kScreen, false), (std::vector<PixelRect>{{1010, 510, 1100, 600}}));
+}

@@ -55,7 +55,8 @@ void Canvas::hash_list(const ImDrawList& l, ImVec2 origin, ListSignature& sig) c
         const unsigned offsets[3] = {c.VtxOffset, c.IdxOffset, c.ElemCount};
         h = mix(h, offsets);
         if (!callback) continue;
-        CallbackSignature cs{frame_, {}, 0, {}}; // unknown callback: changed every frame
+        CallbackSignature cs;
+        cs.hash = frame_; // unknown callback: changed every frame
         for (const auto& [cb, hash] : hooks_)
             if (cb == c.UserCallback) cs = hash(c, origin);
         cs.clip = pixel_bounds(c.ClipRect, origin);
@@ -286,6 +287,8 @@ std::vector<PixelRect> Canvas::to_draw(int age, const PixelRect& screen) const {
         rects.insert(rects.end(), p.damage.begin(), p.damage.end());
     }
     make_disjoint(rects);
+    if (rects.size() > DamageTracker::kMergeMax) return {screen};
+    limit_rects(rects, DamageTracker::kMaxRects);
     return rects;
 }
 

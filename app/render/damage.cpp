@@ -2,6 +2,8 @@
 #include "render/damage.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <utility>
 
 namespace mml::render {
 
@@ -53,6 +55,48 @@ void make_disjoint(std::vector<PixelRect>& rects) {
 
 namespace {
 
+// The pair whose bounding box adds the fewest pixels to what the two cover.
+std::pair<size_t, size_t> cheapest_pair(const std::vector<PixelRect>& rects) {
+    std::pair<size_t, size_t> best{0, 1};
+    int64_t least = INT64_MAX;
+    for (size_t i = 0; i < rects.size(); ++i)
+        for (size_t j = i + 1; j < rects.size(); ++j) {
+            const int64_t added =
+                unite(rects[i], rects[j]).area() - rects[i].area() - rects[j].area();
+            if (added < least) {
+                least = added;
+                best = {i, j};
+            }
+        }
+    return best;
+}
+
+} // namespace
+
+void limit_rects(std::vector<PixelRect>& rects, size_t max) {
+    while (rects.size() > std::max<size_t>(max, 1)) {
+        const auto [i, j] = cheapest_pair(rects);
+        PixelRect box = unite(rects[i], rects[j]);
+        rects.erase(rects.begin() + static_cast<std::ptrdiff_t>(j));
+        rects.erase(rects.begin() + static_cast<std::ptrdiff_t>(i));
+        for (bool grew = true; grew;) { // a grown box may reach rectangles it missed before
+            grew = false;
+            for (size_t k = 0; k < rects.size();) {
+                if (!overlaps(box, rects[k])) {
+                    ++k;
+                    continue;
+                }
+                box = unite(box, rects[k]);
+                rects.erase(rects.begin() + static_cast<std::ptrdiff_t>(k));
+                grew = true;
+            }
+        }
+        rects.push_back(box);
+    }
+}
+
+namespace {
+
 bool same_lists(const std::vector<ListSignature>& a, const std::vector<ListSignature>& b) {
     return std::equal(
         a.begin(), a.end(), b.begin(), b.end(),
@@ -76,7 +120,11 @@ void list_damage(const ListSignature& was, const ListSignature& now, std::vector
     if (now.hash != was.hash) out.insert(out.end(), now.changed.begin(), now.changed.end());
     for (size_t k = 0; k < now.callbacks.size(); ++k) {
         const CallbackSignature &a = was.callbacks[k], &b = now.callbacks[k];
-        if (a.hash != b.hash || !(a.clip == b.clip)) { // a callback draws only in its clip
+        const bool only_cells = a.hash != b.hash && a.clip == b.clip && b.cells_known &&
+                                a.shape == b.shape && b.cells_since == a.version;
+        if (only_cells) // a few cells of its texture changed: those cells, and the focus
+            for (const PixelRect& r : b.cells) out.push_back(intersect(r, b.clip));
+        if (!only_cells && (a.hash != b.hash || !(a.clip == b.clip))) { // only in its clip
             out.push_back(a.clip);
             out.push_back(b.clip);
         } else if (a.focus_hash != b.focus_hash || !(a.focus == b.focus)) {
@@ -97,6 +145,7 @@ std::vector<PixelRect> DamageTracker::update(std::vector<ListSignature> lists, P
         for (size_t i = 0; i < lists.size(); ++i) list_damage(prev_[i], lists[i], out);
         for (PixelRect& r : out) r = intersect(r, screen);
         make_disjoint(out);
+        if (out.size() <= kMergeMax) limit_rects(out, kMaxRects);
         int64_t area = 0;
         for (const PixelRect& r : out) area += r.area();
         if (out.size() > kMaxRects ||

@@ -27,11 +27,20 @@ bool overlaps(const PixelRect& a, const PixelRect& b);
 // small part out of its hash (the grid's hovered cell): `focus`, where that part is drawn,
 // and `focus_hash`, what it is. When only that part changed, only its old and new places are
 // damaged.
+//
+// A callback whose contents come from a texture that changed in a few places (a page grid
+// after a one-byte write) can say so: `shape` hashes everything but the texture's contents,
+// `version` is the texture's version, and `cells` (with `cells_known`) covers every pixel whose
+// contents differ from the texture's version `cells_since`. When the shape is the same and the
+// last frame drew version `cells_since`, only `cells` are damaged.
 struct CallbackSignature {
     uint64_t hash = 0;
     PixelRect clip;
     uint64_t focus_hash = 0;
     PixelRect focus;
+    uint64_t shape = 0, version = 0, cells_since = 0;
+    bool cells_known = false;
+    std::vector<PixelRect> cells;
     bool operator==(const CallbackSignature&) const = default;
 };
 
@@ -52,10 +61,12 @@ struct ListSignature {
 
 class DamageTracker {
 public:
-    // Above this share of the screen, or this many separate rectangles, one full redraw is
-    // cheaper than many pieces.
+    // Above this share of the screen one full redraw is cheaper than pieces; more than
+    // kMaxRects pieces are merged into fewer, larger ones (limit_rects), and beyond
+    // kMergeMax pieces merging would cost more than the redraw it saves.
     static constexpr double kFullShare = 0.6;
     static constexpr size_t kMaxRects = 24;
+    static constexpr size_t kMergeMax = 160;
 
     // The frame's lists in drawing order; returns disjoint rectangles to redraw (empty: the
     // canvas already shows this frame). `full` forces one rectangle over the whole screen.
@@ -69,5 +80,11 @@ private:
 // Splits overlapping rectangles so that none overlap (no pixel is drawn twice) and the same
 // pixels are covered (a union's bounding box would grow: a grid and its tooltip beside it).
 void make_disjoint(std::vector<PixelRect>& rects);
+
+// Merges disjoint rectangles until at most `max` remain. Each step unites the pair whose
+// bounding box adds the fewest pixels and absorbs every rectangle that box overlaps, so the
+// result stays disjoint and covers every pixel it covered (a table whose numbers ticked in
+// thirty cells: a few row bands, not thirty pieces, and not the whole window).
+void limit_rects(std::vector<PixelRect>& rects, size_t max);
 
 } // namespace mml::render

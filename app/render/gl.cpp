@@ -7,6 +7,8 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace mml::render {
@@ -80,12 +82,50 @@ StateTexture::~StateTexture() {
     if (id_) glDeleteTextures(1, &id_);
 }
 
+// The runs of texels that differ from last_ (same count), merged across gaps of a few texels.
+void StateTexture::diff(const uint8_t* rg, uint32_t count) {
+    constexpr uint32_t kGap = 8, kBlock = 32; // texels
+    runs_.clear();
+    runs_known_ = last_.size() == size_t{count} * 2;
+    for (uint32_t b = 0; runs_known_ && b < count; b += kBlock) {
+        const uint32_t n = std::min(kBlock, count - b);
+        if (std::memcmp(rg + size_t{b} * 2, last_.data() + size_t{b} * 2, size_t{n} * 2) == 0)
+            continue;
+        for (uint32_t i = b; i < b + n; ++i) {
+            if (std::memcmp(rg + size_t{i} * 2, last_.data() + size_t{i} * 2, 2) == 0) continue;
+            if (!runs_.empty() && i - runs_.back().second <= kGap)
+                runs_.back().second = i;
+            else
+                runs_.emplace_back(i, i);
+            if (runs_.size() > kMaxRuns) runs_known_ = false;
+        }
+    }
+    if (!runs_known_) runs_.clear();
+}
+
+// glTexSubImage2D of `count` texels from row `first_row` on (full rows, then the tail).
+void StateTexture::send(const uint8_t* rg, uint32_t first_row, uint32_t count) {
+    const uint32_t skip = first_row * kWidth;
+    const uint8_t* from = rg + size_t{skip} * 2;
+    const int full = static_cast<int>((count - skip) / kWidth);
+    if (full > 0)
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, static_cast<GLint>(first_row), kWidth, full,
+                        GL_RG_INTEGER, GL_UNSIGNED_BYTE, from);
+    const int tail = static_cast<int>((count - skip) % kWidth);
+    if (tail > 0)
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, static_cast<GLint>(first_row) + full, tail, 1,
+                        GL_RG_INTEGER, GL_UNSIGNED_BYTE, from + size_t(full) * kWidth * 2);
+}
+
 void StateTexture::upload(const uint8_t* rg, uint32_t count) {
     if (count > kMaxTexels) count = kMaxTexels;
     const uint64_t hash = XXH3_64bits(rg, size_t{count} * 2);
     if (id_ && count == count_ && hash == hash_) return;
     hash_ = hash;
+    since_ = version_;
     ++version_;
+    diff(rg, count);
+    last_.assign(rg, rg + size_t{count} * 2);
     const int rows = static_cast<int>((count + kWidth - 1) / kWidth);
     GLint prev_tex = 0, prev_align = 0;
     glGetIntegerv(GL_TEXTURE_BINDING_2D, &prev_tex);
@@ -99,14 +139,16 @@ void StateTexture::upload(const uint8_t* rg, uint32_t count) {
         glTexImage2D(GL_TEXTURE_2D, 0, GL_RG8UI, kWidth, rows, 0, GL_RG_INTEGER, GL_UNSIGNED_BYTE,
                      nullptr);
         rows_ = rows;
+        runs_known_ = false;
+        runs_.clear();
     }
-    const int full = static_cast<int>(count / kWidth);
-    if (full > 0)
-        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, kWidth, full, GL_RG_INTEGER, GL_UNSIGNED_BYTE, rg);
-    const int tail = static_cast<int>(count % kWidth);
-    if (tail > 0)
-        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, full, tail, 1, GL_RG_INTEGER, GL_UNSIGNED_BYTE,
-                        rg + static_cast<size_t>(full) * kWidth * 2);
+    // Only the rows from the first changed texel to the last, when they are known.
+    uint32_t first_row = 0, end = count;
+    if (runs_known_ && !runs_.empty()) {
+        first_row = runs_.front().first / kWidth;
+        end = std::min(count, (runs_.back().second / kWidth + 1) * kWidth);
+    }
+    send(rg, first_row, end);
     count_ = count;
     glPixelStorei(GL_UNPACK_ALIGNMENT, prev_align);
     glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(prev_tex));

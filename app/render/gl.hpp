@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace mml::render {
 
@@ -42,6 +44,13 @@ public:
     void upload(const uint8_t* rg, uint32_t count);
     // Changes whenever the texels change: the frame canvas redraws grids by it.
     uint64_t version() const { return version_; }
+    // Runs of texels [first, last] that differ between version() and since(); unknown (false)
+    // after the first upload, a change of count, or changes in more than kMaxRuns places.
+    using Run = std::pair<uint32_t, uint32_t>;
+    bool runs_known() const { return runs_known_; }
+    const std::vector<Run>& runs() const { return runs_; }
+    uint64_t since() const { return since_; }
+    static constexpr size_t kMaxRuns = 32;
     GLuint id() const { return id_; }
     int width() const { return kWidth; }
     uint32_t count() const { return count_; }
@@ -53,6 +62,12 @@ private:
     int rows_ = 0;
     uint32_t count_ = 0;
     uint64_t hash_ = 0, version_ = 0;
+    std::vector<uint8_t> last_; // the texels of version_
+    std::vector<Run> runs_;
+    bool runs_known_ = false;
+    uint64_t since_ = 0;
+    void diff(const uint8_t* rg, uint32_t count);
+    void send(const uint8_t* rg, uint32_t first_row, uint32_t count);
 };
 
 } // namespace mml::render

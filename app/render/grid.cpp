@@ -60,6 +60,9 @@ void GridRenderer::add(ImDrawList* dl, const StateTexture& tex, const GridDraw& 
     it.self = this;
     it.tex = tex.id();
     it.tex_version = tex.version();
+    it.tex_since = tex.since();
+    it.runs_known = tex.runs_known();
+    it.runs = tex.runs();
     it.texw = tex.width();
     it.d = d;
     it.d.count = std::min(d.count, tex.count());
@@ -73,20 +76,51 @@ void GridRenderer::callback(const ImDrawList*, const ImDrawCmd* cmd) {
     if (it && it->self) it->self->render(*it, cmd);
 }
 
+namespace {
+
+// Pixels of cells [first, last] of grid `d` relative to `origin` (with a pixel of margin for
+// anti-aliasing): the part of the first row, the whole rows between, the part of the last.
+void cell_rects(const GridDraw& d, ImVec2 origin, uint32_t first, uint32_t last,
+                std::vector<PixelRect>& out) {
+    const auto rect = [&](uint32_t c0, uint32_t c1, uint32_t r0, uint32_t r1) { // inclusive
+        const float x0 = d.origin.x + static_cast<float>(c0) * d.cell.x - origin.x;
+        const float y0 = d.origin.y + static_cast<float>(r0) * d.cell.y - origin.y;
+        const float x1 = d.origin.x + static_cast<float>(c1 + 1) * d.cell.x - origin.x;
+        const float y1 = d.origin.y + static_cast<float>(r1 + 1) * d.cell.y - origin.y;
+        out.push_back({static_cast<int>(std::floor(x0)) - 1, static_cast<int>(std::floor(y0)) - 1,
+                       static_cast<int>(std::ceil(x1)) + 1, static_cast<int>(std::ceil(y1)) + 1});
+    };
+    const uint32_t cols = static_cast<uint32_t>(d.cols);
+    const uint32_t r0 = first / cols, r1 = last / cols;
+    if (r0 == r1) return rect(first % cols, last % cols, r0, r0);
+    rect(first % cols, cols - 1, r0, r0);
+    if (r1 > r0 + 1) rect(0, cols - 1, r0 + 1, r1 - 1);
+    rect(0, last % cols, r1, r1);
+}
+
+} // namespace
+
 CallbackSignature GridRenderer::signature(const ImDrawCmd& cmd, ImVec2 origin) {
     CallbackSignature out;
     const Item* it = static_cast<const Item*>(cmd.UserCallbackData);
     if (!it) return out;
     const GridDraw& d = it->d;
-    // Field by field (the structs have padding); the style is ImVec4s only; not the hover.
+    // Field by field (the structs have padding); the style is ImVec4s only; not the hover;
+    // the texture's contents only through its version.
     const float geo[9] = {d.rect_min.x, d.rect_min.y, d.rect_max.x, d.rect_max.y, d.origin.x,
                           d.origin.y,   d.cell.x,     d.cell.y,     d.inset};
-    const int64_t ints[7] = {
-        it->tex,   static_cast<int64_t>(it->tex_version), it->texw, d.cols, d.count, d.sel_first,
-        d.sel_last};
+    const int64_t ints[6] = {it->tex, it->texw, d.cols, d.count, d.sel_first, d.sel_last};
     uint64_t h = XXH3_64bits(geo, sizeof geo);
     h = XXH3_64bits_withSeed(ints, sizeof ints, h);
-    out.hash = XXH3_64bits_withSeed(&it->s, sizeof it->s, h);
+    out.shape = XXH3_64bits_withSeed(&it->s, sizeof it->s, h);
+    out.version = it->tex_version;
+    out.hash = XXH3_64bits_withSeed(&it->tex_version, sizeof it->tex_version, out.shape);
+    out.cells_since = it->tex_since;
+    out.cells_known = it->runs_known && d.cols > 0;
+    if (out.cells_known)
+        for (const auto& [first, last] : it->runs)
+            if (first < d.count)
+                cell_rects(d, origin, first, std::min(last, d.count - 1), out.cells);
     out.focus_hash = static_cast<uint64_t>(d.hover);
     if (d.hover >= 0 && d.cols > 0) { // the hovered cell and its ring's anti-aliasing
         const float x = d.origin.x + static_cast<float>(d.hover % d.cols) * d.cell.x - origin.x;

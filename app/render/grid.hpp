@@ -57,7 +57,9 @@ private:
     struct Item {
         GridRenderer* self = nullptr;
         GLuint tex = 0;
-        uint64_t tex_version = 0;
+        uint64_t tex_version = 0, tex_since = 0;
+        bool runs_known = false;
+        std::vector<StateTexture::Run> runs; // texels changed since tex_since
         int texw = 0;
         GridDraw d;
         GridStyle s;
