@@ -10,16 +10,36 @@ extern char** environ;
 
 namespace bench {
 
-std::vector<double> interleaved(int rounds, const std::vector<std::function<void()>>& jobs) {
-    std::vector<std::vector<double>> t(jobs.size());
+namespace {
+
+Cpu thread_cpu() {
+    rusage ru{};
+    getrusage(RUSAGE_THREAD, &ru);
+    auto ms = [](const timeval& tv) { return tv.tv_sec * 1e3 + tv.tv_usec / 1e3; };
+    return {ms(ru.ru_utime), ms(ru.ru_stime)};
+}
+
+} // namespace
+
+std::vector<double> interleaved(int rounds, const std::vector<std::function<void()>>& jobs,
+                                std::vector<Cpu>* cpu) {
+    std::vector<std::vector<double>> t(jobs.size()), user(jobs.size()), sys(jobs.size());
     for (int r = 0; r < rounds; ++r)
         for (size_t j = 0; j < jobs.size(); ++j) {
+            const Cpu c0 = thread_cpu();
             auto a = Clock::now();
             jobs[j]();
             t[j].push_back(ms_since(a));
+            const Cpu c1 = thread_cpu();
+            user[j].push_back(c1.user - c0.user);
+            sys[j].push_back(c1.sys - c0.sys);
         }
     std::vector<double> out;
     for (auto& v : t) out.push_back(median(v));
+    if (cpu) {
+        cpu->clear();
+        for (size_t j = 0; j < jobs.size(); ++j) cpu->push_back({median(user[j]), median(sys[j])});
+    }
     return out;
 }
 

@@ -64,6 +64,15 @@ void floor_read(pid_t pid, std::string& smaps, std::vector<uint64_t>& pm) {
     close(fd);
 }
 
+// The CPU time of each column (this thread: user + system, medians), as a ratio to the first.
+void print_cpu(const std::vector<const char*>& names, const std::vector<Cpu>& c) {
+    std::printf("%-20s", "  CPU user+sys");
+    for (size_t j = 0; j < c.size(); ++j)
+        std::printf("%s %s %.1f+%.1f ms %.2fx", j ? " |" : "", names[j], c[j].user, c[j].sys,
+                    c[j].total() / c[0].total());
+    std::printf("\n");
+}
+
 mml::procfs::ReadOptions opts(bool kpage, bool all) {
     mml::procfs::ReadOptions o;
     o.kpage = kpage;
@@ -75,14 +84,17 @@ void report_snapshot(const char* label, pid_t pid) {
     std::string buf;
     std::vector<uint64_t> pm;
     mml::Process p;
-    const auto t =
-        interleaved(kRounds, {[&] { floor_read(pid, buf, pm); },
-                              [&] { mml::procfs::read_process(pid, opts(true, false), p); },
-                              [&] { mml::procfs::read_process(pid, opts(false, false), p); },
-                              [&] { mml::procfs::read_process(pid, opts(true, true), p); }});
+    std::vector<Cpu> c;
+    const auto t = interleaved(kRounds,
+                               {[&] { floor_read(pid, buf, pm); },
+                                [&] { mml::procfs::read_process(pid, opts(true, false), p); },
+                                [&] { mml::procfs::read_process(pid, opts(false, false), p); },
+                                [&] { mml::procfs::read_process(pid, opts(true, true), p); }},
+                               &c);
     std::printf("%-20s floor %7.2f ms | snapshot %7.2f ms %5.2fx | kpage off (non-root) %7.2f "
                 "ms %5.2fx | every frame read (old way) %7.2f ms %5.2fx\n",
                 label, t[0], t[1], t[1] / t[0], t[2], t[2] / t[0], t[3], t[3] / t[0]);
+    print_cpu({"floor", "snapshot", "kpage off", "every frame read"}, c);
 }
 
 // The Sampler's path over parent + child: both read, then kpage for the two together (each
@@ -105,18 +117,22 @@ void report_pair(pid_t parent, pid_t child) {
         std::swap(prev, cur);
     };
     snap(false, true, cold_st);
-    const auto t = interleaved(kRounds, {[&] {
-                                             floor_read(parent, buf, pm);
-                                             floor_read(child, buf, pm);
-                                         },
-                                         [&] { snap(false, true, cold_st); },
-                                         [&] { snap(true, true, warm_st); },
-                                         [&] { snap(false, false, read_st); }});
+    std::vector<Cpu> c;
+    const auto t =
+        interleaved(kRounds,
+                    {[&] {
+                         floor_read(parent, buf, pm);
+                         floor_read(child, buf, pm);
+                     },
+                     [&] { snap(false, true, cold_st); }, [&] { snap(true, true, warm_st); },
+                     [&] { snap(false, false, read_st); }},
+                    &c);
     std::printf("%-20s floor %7.2f ms | cold %7.2f ms %5.2fx (%zu pages counted, %zu frames "
                 "checked, %zu read) | warm %7.2f ms %5.2fx | cold, every shared frame read "
                 "%7.2f ms %5.2fx (%zu frames read)\n",
                 "parent+child", t[0], t[1], t[1] / t[0], cold_st.counted, cold_st.checked,
                 cold_st.frames_read, t[2], t[2] / t[0], t[3], t[3] / t[0], read_st.frames_read);
+    print_cpu({"floor", "cold", "warm", "cold, every shared frame read"}, c);
 }
 
 void report_commands(pid_t pid, const std::string& app, const std::string& self) {
@@ -176,6 +192,7 @@ int main(int argc, char** argv) {
     // --snapshots: only the snapshot rows (for profiling and quick A/B runs).
     const bool only_snapshots = argc == 2 && std::strcmp(argv[1], "--snapshots") == 0;
     const std::string app = argc > 1 && !only_snapshots ? argv[1] : "";
+    mml::procfs::keep_freed_memory(); // as read_process does in the app: before the floor too
     print_machine();
     std::printf("reference subject: 2000 small VMAs + 1 GiB private anonymous, every other page "
                 "written; medians of interleaved runs\n");

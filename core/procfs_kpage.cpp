@@ -180,29 +180,69 @@ bool frames_of(const std::vector<Page*>& pages, FrameSet& set) {
     return frames_of(pages, set, [](const Page* pg) { return abi::pm_pfn(pg->entry); });
 }
 
+// A two-letter VmFlags code as one number.
+constexpr unsigned code(char a, char b) {
+    return static_cast<unsigned>(static_cast<unsigned char>(a)) << 8 |
+           static_cast<unsigned char>(b);
+}
+
 // The VmFlags read_kpage asks about, found in one walk of the mapping's codes.
 struct VmBits {
     bool hg = false;  // MADV_HUGEPAGE
     bool mg = false;  // KSM-mergeable
     bool raw = false; // pf, io or mm: PFN map, I/O or mixed map
+    bool ht = false;  // hugetlb
     explicit VmBits(const Mapping& m) {
         for (const std::string& c : m.vmflags) {
-            hg |= c == "hg";
-            mg |= c == "mg";
-            raw |= c == "pf" || c == "io" || c == "mm";
+            if (c.size() != 2) continue; // every code is two letters; compared as one number
+            switch (code(c[0], c[1])) {
+            case code('h', 'g'):
+                hg = true;
+                break;
+            case code('m', 'g'):
+                mg = true;
+                break;
+            case code('h', 't'):
+                ht = true;
+                break;
+            case code('p', 'f'):
+            case code('i', 'o'):
+            case code('m', 'm'):
+                raw = true;
+                break;
+            default:
+                break;
+            }
         }
     }
 };
 
 // Mappings whose pages may be huge: every present page is read there.
+// A mapping with less than 2 MiB resident and no hugetlb flag holds no PMD-mapped page
+// (AnonHugePages, ShmemPmdMapped and FilePmdMapped count inside Rss, a PMD at least 2 MiB;
+// the Hugetlb fields only in ht mappings): its other ~25 fields are not walked (a mapping's
+// fields are a 2 KiB block of their own, mostly cold in cache by now).
 bool huge_capable(const Mapping& m, const VmBits& vm) {
     if (vm.hg) return true;
+    const SmapsField* rss =
+        m.smaps.size() > 3 && m.smaps[3].name == "Rss" ? &m.smaps[3] : m.field("Rss");
+    if (!vm.ht && rss && rss->kb && *rss->kb < 2048) return false;
     for (const SmapsField& f : m.smaps) {
         if (!f.kb || *f.kb == 0) continue;
         const std::string_view n = f.name;
-        if (n == "AnonHugePages" || n == "ShmemPmdMapped" || n == "FilePmdMapped" ||
-            n == "Shared_Hugetlb" || n == "Private_Hugetlb")
-            return true;
+        switch (n.size()) { // most nonzero fields (Rss, Pss, Size...) end here, no compare
+        case 13:
+            if (n == "AnonHugePages" || n == "FilePmdMapped") return true;
+            break;
+        case 14:
+            if (n == "ShmemPmdMapped" || n == "Shared_Hugetlb") return true;
+            break;
+        case 15:
+            if (n == "Private_Hugetlb") return true;
+            break;
+        default:
+            break;
+        }
     }
     return false;
 }
@@ -355,17 +395,19 @@ public:
         hi_ = std::max(hi_, pfn);
     }
     size_t size() const { return pfn_.size(); }
+    void reserve(size_t n) { pfn_.reserve(n); }
     void close_group(Mapping& m, size_t first) {
         if (pfn_.size() > first) groups_.push_back({&m, first, pfn_.size()});
     }
-    // Counts, checks each group on its first frame and its frames of the slice, then gives
-    // every candidate of a group that passed its mapcount and sends the others to `todo`.
+    // Counts, reads kpagecount of each group's first frame and its frames of the slice, then
+    // checks and gives every candidate of a group its mapcount in one walk of its pages; a
+    // group that fails sends its candidates to `todo`.
     void run(int counts_fd, uint64_t slice, uint64_t zero_pfn, std::vector<Page*>& todo,
              KpageStats& st) {
         if (pfn_.empty()) return;
-        const bool counted = count();
-        check(counts_fd, slice, counted, st);
-        for (const Group& g : groups_) assign(g, zero_pfn, todo, st);
+        slice_ = slice;
+        const bool sampled_read = count() && read_sample(counts_fd, st);
+        for (const Group& g : groups_) assign(g, sampled_read, zero_pfn, todo, st);
     }
 
 private:
@@ -381,52 +423,61 @@ private:
         for (uint64_t pfn : pfn_) n[pfn - lo_] += n[pfn - lo_] != kMax;
         return true;
     }
-    // A group passes when each of its frames was seen more than once (once without the
-    // exclusive bit: a mapper we do not see) and kpagecount agrees on the sampled ones.
-    void check(int counts_fd, uint64_t slice, bool counted, KpageStats& st) {
-        if (!counted) return;
-        const uint8_t* n = n_.get();
-        auto sampled = [&](size_t i, size_t first) {
-            return i == first || in_slice(pfn_[i], slice);
-        };
-        std::vector<uint64_t> sample, kernel;
+    bool sampled(size_t i, size_t first) const { return i == first || in_slice(pfn_[i], slice_); }
+    // kpagecount of the sampled frames of every group.
+    bool read_sample(int counts_fd, KpageStats& st) {
+        std::vector<uint64_t> sample;
         for (const Group& g : groups_)
             for (size_t i = g.first; i < g.end; ++i)
                 if (sampled(i, g.first)) sample.push_back(pfn_[i]);
-        FrameSet set;
-        if (!frames_of(sample, set, [](uint64_t p) { return p; }) ||
-            !read_set(counts_fd, set, kernel))
-            return;
-        st.checked = set.count();
-        for (Group& g : groups_) {
-            bool ok = true;
-            for (size_t i = g.first; i < g.end && ok; ++i) {
-                const uint8_t c = n[pfn_[i] - lo_];
-                ok = c > 1 && c < kMax && (!sampled(i, g.first) || kernel[set.rank(pfn_[i])] == c);
-            }
-            g.ok = ok;
-        }
+        if (!frames_of(sample, set_, [](uint64_t p) { return p; }) ||
+            !read_set(counts_fd, set_, kernel_))
+            return false;
+        st.checked = set_.count();
+        return true;
     }
-    void assign(const Group& g, uint64_t zero_pfn, std::vector<Page*>& todo, KpageStats& st) const {
+    // A group passes when each of its frames was seen more than once (once without the
+    // exclusive bit: a mapper we do not see) and kpagecount agrees on the sampled ones. Its
+    // candidates are given their counts while checking (one walk); a failure takes them back.
+    void assign(const Group& g, bool sampled_read, uint64_t zero_pfn, std::vector<Page*>& todo,
+                KpageStats& st) const {
+        bool ok = sampled_read;
+        if (ok) {
+            const uint8_t* n = n_.get();
+            size_t i = g.first; // pfn_[i] is the PFN of the next candidate (same order)
+            for (Page& pg : g.m->pages) {
+                if (!count_candidate(pg.entry, zero_pfn)) continue;
+                const uint64_t pfn = pfn_[i];
+                const uint8_t c = n[pfn - lo_];
+                if (c <= 1 || c >= kMax || (sampled(i, g.first) && kernel_[set_.rank(pfn)] != c)) {
+                    ok = false;
+                    break;
+                }
+                pg.kflags = 0;
+                pg.mapcount = c;
+                pg.kread = Page::kCountCounted;
+                ++i;
+            }
+        }
+        if (ok) {
+            st.counted += g.end - g.first;
+            return;
+        }
         for (Page& pg : g.m->pages) {
             if (!count_candidate(pg.entry, zero_pfn)) continue;
             pg.kflags = 0;
-            if (!g.ok) {
-                pg.mapcount = 0;
-                pg.kread = 0;
-                todo.push_back(&pg);
-                continue;
-            }
-            pg.mapcount = n_.get()[abi::pm_pfn(pg.entry) - lo_];
-            pg.kread = Page::kCountCounted;
-            ++st.counted;
+            pg.mapcount = 0;
+            pg.kread = 0;
+            todo.push_back(&pg);
         }
     }
 
     std::vector<uint64_t> pfn_;
     std::vector<Group> groups_;
-    uint64_t lo_ = ~uint64_t{0}, hi_ = 0;
+    uint64_t lo_ = ~uint64_t{0}, hi_ = 0, slice_ = 0;
     std::unique_ptr<uint8_t, Free> n_;
+    FrameSet set_;                 // the sampled frames
+    std::vector<uint64_t> kernel_; // their kpagecount, by rank in set_
 };
 
 // Pass 1 over one mapping: derive what the exclusive bit answers, reuse what provably did not
@@ -556,6 +607,12 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
         pass.zero_pfn = probe_zero_pfn(flags.fd, pass.page_size);
     const bool count = pass.zero_pfn != 0;
     pass.changed = &changed;
+    if (count) { // the candidate list grows to about half the pages: no copies as it grows
+        size_t pages = 0;
+        for (const Process* p : procs)
+            for (const Mapping& m : p->mappings) pages += m.pages.size();
+        pass.counted.reserve(pages / 2);
+    }
     for (Process* p : procs) {
         p->kpage_known = p->pfn_known && readable;
         if (!p->kpage_known) continue;

@@ -10,7 +10,10 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <iterator>
 #include <linux/capability.h>
+#include <malloc.h>
+#include <mutex>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -24,10 +27,13 @@ constexpr size_t kPagemapChunk = 64 * 1024; // entries per pread (512 KiB)
 constexpr int kCapSysAdmin = 21;            // CAP_SYS_ADMIN in <linux/capability.h>
 
 // Reads the whole file; returns 0 or the errno of the failure.
+// (buf's old bytes are overwritten, not cleared first: resize zero-fills only what grows.)
 int slurp(const std::string& path, std::string& buf) {
-    buf.clear();
     Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (f.fd < 0) return errno;
+    if (f.fd < 0) {
+        buf.clear();
+        return errno;
+    }
     buf.resize(std::max<size_t>(buf.capacity(), 16 * 1024));
     size_t len = 0;
     for (;;) {
@@ -110,6 +116,33 @@ bool wants_pages(const Mapping& m, const ReadOptions& opt, uint64_t page_size) {
     return m.page_count(page_size) <= opt.max_pages_per_mapping;
 }
 
+// Pagemap entries seen as Pages (Page{entry}), so vector::insert constructs each in place in
+// one pass (push_back per entry checked the capacity every time).
+struct AsPage {
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = Page;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Page*;
+    using reference = Page;
+    const uint64_t* p;
+    Page operator*() const { return Page{*p}; }
+    AsPage& operator++() {
+        ++p;
+        return *this;
+    }
+    AsPage operator++(int) { return AsPage{p++}; }
+    AsPage& operator--() {
+        --p;
+        return *this;
+    }
+    AsPage& operator+=(difference_type n) {
+        p += n;
+        return *this;
+    }
+    difference_type operator-(const AsPage& o) const { return p - o.p; }
+    bool operator==(const AsPage& o) const { return p == o.p; }
+};
+
 // Reads the pagemap entries of maps[first, last) (adjacent ranges, so one stretch of the
 // file) in preads of up to kPagemapChunk entries; returns 0 or an errno.
 int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, std::vector<uint64_t>& buf) {
@@ -133,7 +166,8 @@ int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, std::vecto
             std::vector<Page>& dst = maps[mi].pages;
             const uint64_t take =
                 std::min<uint64_t>(n - k, maps[mi].page_count(page_size) - dst.size());
-            for (uint64_t t = 0; t < take; ++t) dst.push_back(Page{buf[k + t]});
+            // Constructed in place from the entries (Page(entry), one pass, no capacity checks).
+            dst.insert(dst.end(), AsPage{buf.data() + k}, AsPage{buf.data() + k + take});
             k += take;
         }
         done += n;
@@ -187,10 +221,10 @@ void derive_maps_text(Process& out) {
 }
 
 // Resets what read_process fills; keeps the lab's labels (parent, name, state).
+// (smaps_raw keeps its bytes until slurp overwrites them: no zero-fill of its capacity.)
 void reset(Process& out, int pid) {
     out.pid = pid;
     out.mappings.clear();
-    out.smaps_raw.clear();
     out.maps_text.clear();
     out.status.clear();
     out.minflt = out.majflt = 0;
@@ -288,7 +322,16 @@ bool read_file(const std::string& path, std::string& buf, std::string* error) {
     return err == 0;
 }
 
+void keep_freed_memory() {
+    static std::once_flag once; // not data: the settings are the allocator's
+    std::call_once(once, [] {
+        mallopt(M_MMAP_THRESHOLD, 32 << 20); // glibc's maximum (HEAP_MAX_SIZE / 2 on 64 bit)
+        mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    });
+}
+
 bool read_process(int pid, const ReadOptions& opt, Process& out) {
+    keep_freed_memory();
     reset(out, pid);
     const std::string base = fmt::format("/proc/{}/", pid);
     std::string stat_text, status_text;

@@ -245,3 +245,35 @@ TEST(ReadFile, ReportsTheReason) {
     ASSERT_TRUE(procfs::read_file("/proc/self/status", buf, &err));
     EXPECT_NE(buf.find("VmRSS"), std::string::npos);
 }
+
+// The field scanner (one walk to the colon): names with a space are no field, a colon inside
+// the value stays in it, " kB" needs its space, tabs and a trailing CR are trimmed.
+TEST(Smaps, FieldEdgesOfTheColonAndTheUnit) {
+    const std::string text = "1000-2000 rw-p 00000000 00:00 0 [x]\n"
+                             "Rss:\t \t8 kB\r\n"
+                             "Odd Name: 1 kB\n"
+                             "Colon:a:b\n"
+                             "NoSpace:  12kB\n"
+                             "Empty:\n"
+                             ":4 kB\n"
+                             "NoColonHere 4 kB\n"
+                             "VmFlags: rd wr\n";
+    std::vector<procfs::ParseError> errors;
+    auto maps = procfs::parse_smaps(text, &errors);
+    ASSERT_EQ(maps.size(), 1u);
+    const Mapping& m = maps[0];
+    EXPECT_EQ(m.kb("Rss"), 8u);
+    ASSERT_NE(m.field("Rss"), nullptr);
+    EXPECT_EQ(m.field("Rss")->value, "8 kB");
+    EXPECT_EQ(m.field("Odd Name"), nullptr);
+    ASSERT_NE(m.field("Colon"), nullptr);
+    EXPECT_EQ(m.field("Colon")->value, "a:b");
+    ASSERT_NE(m.field("NoSpace"), nullptr);
+    EXPECT_FALSE(m.field("NoSpace")->kb.has_value());
+    ASSERT_NE(m.field("Empty"), nullptr);
+    EXPECT_EQ(m.field("Empty")->value, "");
+    EXPECT_EQ(m.vmflags, (std::vector<std::string>{"rd", "wr"}));
+    std::vector<int> lines;
+    for (const auto& e : errors) lines.push_back(e.line);
+    EXPECT_EQ(lines, (std::vector<int>{3, 7, 8}));
+}
