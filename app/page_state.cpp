@@ -80,15 +80,19 @@ bool zero_pfn_matters(const Process& p, const Mapping& m, const Snapshot* before
 }
 
 bool ZeroNeed::of(const Snapshot& s, const Process& p, const Mapping& m) {
-    for (const Seen& e : seen)
-        if (e.seq == s.seq && e.pid == p.pid && e.start == m.start && e.end == m.end &&
-            e.pages == m.pages.size())
+    const uint8_t known = static_cast<uint8_t>(p.pfn_known | p.kpage_known << 1);
+    for (const Seen& e : seen) {
+        const bool same_pages =
+            e.seq == s.seq || (m.pages_version != 0 && e.version == m.pages_version);
+        if (same_pages && e.pid == p.pid && e.start == m.start && e.end == m.end &&
+            e.pages == m.pages.size() && e.known == known)
             return e.need;
+    }
     ++scans;
     bool need = false;
     for (const Page& pg : m.pages)
         if ((need = zero_pfn_matters(pg, p.pfn_known, p.kpage_known))) break;
-    seen[next] = Seen{s.seq, m.start, m.end, m.pages.size(), p.pid, need};
+    seen[next] = Seen{s.seq, m.pages_version, m.start, m.end, m.pages.size(), p.pid, known, need};
     next ^= 1;
     return need;
 }
@@ -213,6 +217,23 @@ bool update_pages(ClassifiedMapping& out, const Mapping& m, const Mapping& prev,
     return diff;
 }
 
+// The Sampler found the pages of `a` and `b` equal (Mapping::pages_version).
+bool same_version(const Mapping& a, const Mapping& b) {
+    return a.pages_version != 0 && a.pages_version == b.pages_version;
+}
+
+// No page changed since out's source, which is the before-snapshot: no page is marked changed.
+// True when some was (the texels changed).
+bool clear_changed(ClassifiedMapping& out) {
+    if (out.changed_count == 0) return false;
+    for (size_t i = 0; i < out.changed.size(); ++i) {
+        out.changed[i] = 0;
+        out.texels[2 * i + 1] &= static_cast<uint8_t>(~kMarkChanged);
+    }
+    out.changed_count = 0;
+    return true;
+}
+
 } // namespace
 
 bool classify_mapping(const SnapshotPtr& snap, const Process& p, const Mapping& m,
@@ -240,6 +261,8 @@ bool classify_mapping(const SnapshotPtr& snap, const Process& p, const Mapping& 
     out.src_traits = in.traits;
     out.before_seq = bseq;
     const uint64_t ps = snap->caps.page_size ? snap->caps.page_size : 4096;
+    if (prev && same_version(*prev, m) && (before_kept || same_before))
+        return before_kept && clear_changed(out);
     if (prev && (before_kept || same_before))
         return update_pages(out, m, *prev, bm, before_kept, in, ps);
     const size_t n = m.pages.size();

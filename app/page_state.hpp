@@ -44,7 +44,8 @@ struct ClassifiedMapping {
 };
 
 // Classifies every page of mapping `m` of process `p` in `snap` (pages whose kernel data are
-// those `out` was classified from keep their class), comparing with the same addresses in
+// those `out` was classified from keep their class; none is looked at when the Sampler found
+// them all equal, see Mapping::pages_version), comparing with the same addresses in
 // `before` (may be null). zero_pfn: the zero page's PFN (see ZeroPfn), 0 = unknown.
 // Returns whether the texels changed.
 bool classify_mapping(const SnapshotPtr& snap, const Process& p, const Mapping& m,
@@ -59,11 +60,13 @@ bool zero_pfn_matters(const Page& pg, bool pfn_known, bool kpage_known);
 bool zero_pfn_matters(const Process& p, const Mapping& m, const Snapshot* before);
 
 // zero_pfn_matters for a mapping and its before-range, remembering the last two mappings
-// asked about: the before-snapshot of an action is usually the one classified just before.
+// asked about: the before-snapshot of an action is usually the one classified just before, and
+// a mapping of a later snapshot with the same Mapping::pages_version has the same answer.
 struct ZeroNeed {
     struct Seen {
-        uint64_t seq = UINT64_MAX, start = 0, end = 0, pages = 0;
+        uint64_t seq = UINT64_MAX, version = 0, start = 0, end = 0, pages = 0;
         int pid = 0;
+        uint8_t known = 0; // pfn_known | kpage_known << 1
         bool need = false;
     };
     Seen seen[2];

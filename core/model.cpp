@@ -96,7 +96,7 @@ Process::Process(const Process& o)
       term_signal(o.term_signal), mappings(o.mappings), smaps_raw(o.smaps_raw),
       maps_text(o.maps_text), status(o.status), minflt(o.minflt), majflt(o.majflt),
       pfn_known(o.pfn_known), kpage_known(o.kpage_known), error(o.error), contents(o.contents),
-      carried(o.carried) {
+      carried(o.carried), version(o.version) {
     rebase_views(o.smaps_raw);
 }
 

@@ -52,6 +52,9 @@ struct Mapping {
     std::vector<std::string> vmflags; // codes, in order
     std::vector<Page> pages;          // one per page when pages were sampled, else empty
     std::string_view smaps_text;      // the literal smaps block (points into Process::smaps_raw)
+    // Identifies `pages` (set by the Sampler when it publishes): two mappings with the same
+    // nonzero pages_version have equal pages (every field). 0 = unknown, equal to nothing.
+    uint64_t pages_version = 0;
 
     uint64_t size() const { return end - start; }
     uint64_t page_count(uint64_t page_size) const { return size() / page_size; }
@@ -96,6 +99,10 @@ struct Process {
     // THP, KSM, page aging) and the mapcounts of pages processes outside the lab map too (libc,
     // the vDSO) can differ; the next full read shows that.
     bool carried = false;
+    // Identifies everything above but `contents` and `carried` (set by the Sampler when it
+    // publishes): two processes with the same nonzero version show the same (mappings with their
+    // pages, status, counters, texts). 0 = unknown, equal to nothing.
+    uint64_t version = 0;
 
     // Copies rebase every Mapping::smaps_text onto the copy's own smaps_raw.
     Process() = default;

@@ -158,11 +158,50 @@ std::shared_ptr<Snapshot> without_pages(Snapshot& s) {
         for (size_t i = 0; i < pages.size(); ++i) pages[i].swap(p.mappings[i].pages);
         light->processes.push_back(p);
         for (size_t i = 0; i < pages.size(); ++i) pages[i].swap(p.mappings[i].pages);
+        // Without its pages it equals no full process (the versions say "same pages").
+        light->processes.back().version = 0;
+        for (Mapping& m : light->processes.back().mappings) m.pages_version = 0;
     }
     return light;
 }
 
+bool same_page(const Page& a, const Page& b) {
+    return a.entry == b.entry && a.kflags == b.kflags && a.mapcount == b.mapcount &&
+           a.kread == b.kread;
+}
+
+bool same_pages(const std::vector<Page>& a, const std::vector<Page>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), same_page);
+}
+
+// Everything a Process::version covers but the mappings' pages.
+bool same_text(const Process& a, const Process& b) {
+    return a.pid == b.pid && a.parent == b.parent && a.name == b.name && a.state == b.state &&
+           a.exit_code == b.exit_code && a.term_signal == b.term_signal && a.minflt == b.minflt &&
+           a.majflt == b.majflt && a.pfn_known == b.pfn_known && a.kpage_known == b.kpage_known &&
+           a.error == b.error && a.mappings.size() == b.mappings.size() &&
+           a.smaps_raw == b.smaps_raw && a.maps_text == b.maps_text && a.status == b.status;
+}
+
 } // namespace
+
+// Content versions of `snap` against `prev` (may be null): a mapping whose pages equal those of
+// the same range in prev, and a process equal to prev's, keep prev's; the others get new ones.
+void Sampler::assign_versions(Snapshot& snap, const Snapshot* prev) {
+    const auto fresh = [this] { return version_.fetch_add(1, std::memory_order_relaxed) + 1; };
+    for (Process& p : snap.processes) {
+        const Process* was = prev ? prev->process(p.pid) : nullptr;
+        bool same = was && same_text(p, *was) && was->version != 0;
+        for (Mapping& m : p.mappings) {
+            const Mapping* wm = was ? was->mapping_at(m.start) : nullptr;
+            const bool kept = wm && wm->start == m.start && wm->end == m.end &&
+                              wm->pages_version != 0 && same_pages(m.pages, wm->pages);
+            m.pages_version = kept ? wm->pages_version : fresh();
+            same = same && kept;
+        }
+        p.version = same ? was->version : fresh();
+    }
+}
 
 // The watched range of a live process, clipped to the mapping that holds its start.
 void Sampler::read_watched(Process& p, uint64_t addr, uint64_t len) {
@@ -263,6 +302,7 @@ bool Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
 
 // False (nothing published) when a snapshot taken later in the lab's history is out already.
 bool Sampler::publish(std::shared_ptr<Snapshot> snap) {
+    assign_versions(*snap, latest().get()); // off the lock: latest() stays quick for the frames
     std::shared_ptr<Snapshot> light;
     if (opts_.history > opts_.history_with_pages) light = without_pages(*snap);
     std::lock_guard lock(mu_);

@@ -75,6 +75,7 @@ private:
     bool lab_idle(const Snapshot& now, const Snapshot* prev) const;
     bool read_all(Snapshot& snap, const Snapshot* prev, bool idle);
     bool publish(std::shared_ptr<Snapshot> snap);
+    void assign_versions(Snapshot& snap, const Snapshot* prev);
     std::shared_ptr<Snapshot> quick(const Snapshot& before);
     static void read_watched(Process& p, uint64_t addr, uint64_t len);
     Lab& lab_;
@@ -99,6 +100,7 @@ private:
     bool wanted_ = false;
     bool full_wanted_ = false; // guarded by mu_
     uint64_t seq_ = 0;
+    std::atomic<uint64_t> version_{0}; // the last Process::version / Mapping::pages_version given
     std::thread thread_;
 };
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -65,6 +66,60 @@ TEST_F(LabSampler, SnapshotShowsTheStoredPage) {
     for (uint64_t i = 0; i < 4; ++i)
         EXPECT_EQ(mml::abi::pm_present(m->pages[first + i].entry), i == 2) << i;
     EXPECT_EQ(s.latest(), snap);
+}
+
+// Content versions: a mapping keeps the previous snapshot's pages_version exactly when its pages
+// are equal (other mappings, libc's, may see their mapcounts move: processes outside the lab map
+// them); a store gives its mapping, and its process, new ones.
+namespace {
+
+bool same_pages(const std::vector<mml::Page>& x, const std::vector<mml::Page>& y) {
+    return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](const auto& u, const auto& v) {
+        return u.entry == v.entry && u.kflags == v.kflags && u.mapcount == v.mapcount &&
+               u.kread == v.kread;
+    });
+}
+
+void expect_versions_follow_pages(const mml::Process& was, const mml::Process& now) {
+    EXPECT_NE(now.version, 0u);
+    for (const mml::Mapping& m : now.mappings) {
+        EXPECT_NE(m.pages_version, 0u);
+        const mml::Mapping* w = was.mapping_at(m.start);
+        if (w && w->start == m.start && w->end == m.end) {
+            EXPECT_EQ(m.pages_version == w->pages_version, same_pages(m.pages, w->pages))
+                << std::hex << m.start;
+        }
+    }
+}
+
+} // namespace
+
+TEST_F(LabSampler, VersionsFollowContent) {
+    mml::SamplerOptions so;
+    so.interval = 0ms;
+    mml::Sampler s(lab, so);
+    mml::Outcome o =
+        lab.call(pid, mmap_req(0, 4 * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
+    ASSERT_TRUE(o.delivered) << o.error;
+    const uint64_t a = static_cast<uint64_t>(o.reply.ret);
+    ASSERT_TRUE(lab.call(pid, store_req(a, "x")).delivered);
+    mml::SnapshotPtr s1 = s.sample_now(), s2 = s.sample_now();
+    ASSERT_TRUE(s1 && s2 && s2->seq > s1->seq);
+    const mml::Process *p1 = s1->process(pid), *p2 = s2->process(pid);
+    ASSERT_TRUE(p1 && p2);
+    expect_versions_follow_pages(*p1, *p2);
+    const mml::Mapping *m1 = p1->mapping_at(a), *m2 = p2->mapping_at(a);
+    ASSERT_TRUE(m1 && m2);
+    EXPECT_EQ(m1->pages_version, m2->pages_version); // idle: the written page stays
+    ASSERT_TRUE(lab.call(pid, store_req(a + 2 * page(), "y")).delivered);
+    mml::SnapshotPtr s3 = s.sample_now();
+    const mml::Process* p3 = s3->process(pid);
+    ASSERT_TRUE(p3);
+    expect_versions_follow_pages(*p2, *p3);
+    EXPECT_NE(p3->version, p2->version);
+    const mml::Mapping* m3 = p3->mapping_at(a);
+    ASSERT_TRUE(m3);
+    EXPECT_NE(m3->pages_version, m2->pages_version);
 }
 
 TEST_F(LabSampler, WatchedRangeFillsContents) {

@@ -1,8 +1,10 @@
 // The Pages grid's classification kept across snapshots (app/page_state): after every step of
 // a copy-on-write story it equals a classification from scratch (no stale state, no stale
-// "changed" mark); and the zero page's PFN is looked for only when a page may need it.
+// "changed" mark); and the zero page's PFN is looked for only when a page may need it. Pages
+// the Sampler found unchanged (Mapping::pages_version, Process::version) are not looked at.
 #include "abi.hpp"
 #include "page_state.hpp"
+#include "panels/frames_model.hpp"
 
 #include <gtest/gtest.h>
 
@@ -179,6 +181,81 @@ TEST(PageCache, ZeroNeedScansEachSnapshotsMappingOnce) {
     const Process& p3 = s3->processes[0];
     EXPECT_TRUE(need.of(*s3, p3, p3.mappings[0], s2.get())); // from s2, remembered
     EXPECT_EQ(need.scans, 3u);
+}
+
+// The Sampler's word that pages did not change (equal nonzero pages_version) is taken: the
+// pages are not looked at again, and the result is the classification of the source.
+TEST(PageCache, SamePagesVersionIsNotClassifiedAgain) {
+    std::vector<Page> pages(kPages, own_page(0x2000));
+    for (uint64_t i = 0; i < kPages; ++i) pages[i] = own_page(0x2000 + i);
+    const auto s1 = snapshot(1, pages);
+    s1->processes[0].mappings[0].pages_version = 7;
+    ClassifiedMapping kept;
+    expect_fresh(s1, nullptr, kept);
+    // Different pages under the same version: only a skip keeps the old classes.
+    std::vector<Page> other(kPages, shared_page(0x9000));
+    const auto s2 = snapshot(2, other);
+    s2->processes[0].mappings[0].pages_version = 7;
+    const Process& p2 = s2->processes[0];
+    EXPECT_FALSE(mml::app::classify_mapping(s2, p2, p2.mappings[0], nullptr, 0, kept));
+    EXPECT_EQ(kept.pages[3].pfn, 0x2003u);
+    EXPECT_EQ(kept.src, s2); // the new snapshot is the source now
+}
+
+// A write (s1, compared with s0) then an idle snapshot s2 with s1's pages_version, and the
+// write's snapshot s1 as the before-snapshot of the next action: no page is marked changed.
+TEST(PageCache, SamePagesVersionAfterAnActionClearsTheMarks) {
+    std::vector<Page> pages;
+    for (uint64_t i = 0; i < kPages; ++i) pages.push_back(shared_page(0x2000 + i));
+    const auto s0 = snapshot(1, pages);
+    pages[5] = own_page(0x7000);
+    const auto s1 = snapshot(2, pages);
+    s1->processes[0].mappings[0].pages_version = 11;
+    ClassifiedMapping kept;
+    expect_fresh(s1, s0.get(), kept);
+    EXPECT_EQ(kept.changed_count, 1u);
+    const auto s2 = snapshot(3, pages);
+    s2->processes[0].mappings[0].pages_version = 11;
+    expect_fresh(s2, s0.get(), kept); // the same before: the mark stays
+    EXPECT_EQ(kept.changed_count, 1u);
+    expect_fresh(s2, s1.get(), kept); // before = the source: no mark
+    EXPECT_EQ(kept.changed_count, 0u);
+}
+
+TEST(PageCache, ZeroNeedRemembersAPagesVersion) {
+    std::vector<Page> pages;
+    for (uint64_t i = 0; i < kPages; ++i) pages.push_back(own_page(0x2000 + i));
+    const auto s1 = snapshot(1, pages);
+    const auto s2 = snapshot(2, pages);
+    const auto s3 = snapshot(3, pages);
+    s1->processes[0].mappings[0].pages_version = 5;
+    s2->processes[0].mappings[0].pages_version = 5;
+    mml::app::ZeroNeed need;
+    for (const auto& s : {s1, s2})
+        EXPECT_FALSE(need.of(*s, s->processes[0], s->processes[0].mappings[0]));
+    EXPECT_EQ(need.scans, 1u); // s2's mapping has s1's pages
+    EXPECT_FALSE(need.of(*s3, s3->processes[0], s3->processes[0].mappings[0]));
+    EXPECT_EQ(need.scans, 2u); // version 0: scanned
+    s3->processes[0].pfn_known = false;
+    s3->processes[0].mappings[0].pages_version = 5;
+    EXPECT_FALSE(need.of(*s3, s3->processes[0], s3->processes[0].mappings[0]));
+    EXPECT_EQ(need.scans, 3u); // other privileges: scanned
+}
+
+// The Frames model's key: equal for processes of the same versions, new for a new version or
+// an unknown one.
+TEST(PageCache, FramesSourceVersions) {
+    const auto s1 = snapshot(1, std::vector<Page>(kPages, own_page(0x2000)));
+    const auto s2 = snapshot(2, std::vector<Page>(kPages, own_page(0x2000)));
+    const std::vector<int> pids{kPid, 99};
+    EXPECT_NE(mml::app::source_versions(*s1, pids, kPid),
+              mml::app::source_versions(*s2, pids, kPid)); // unknown: the snapshot decides
+    s1->processes[0].version = s2->processes[0].version = 3;
+    EXPECT_EQ(mml::app::source_versions(*s1, pids, kPid),
+              mml::app::source_versions(*s2, pids, kPid));
+    s2->processes[0].version = 4;
+    EXPECT_NE(mml::app::source_versions(*s1, pids, kPid),
+              mml::app::source_versions(*s2, pids, kPid));
 }
 
 } // namespace

@@ -58,16 +58,18 @@ std::string pfn_text(uint64_t pfn) {
 void FramesPanel::rebuild(const Context& ctx, const std::vector<int>& pids, uint64_t base,
                           int rows) {
     const uint64_t bseq = ctx.before ? ctx.before->seq : 0;
-    if (built_seq == ctx.snap->seq && built_before == bseq && built_base == base &&
-        built_first == first && built_rows == rows && built_pid == ctx.sel.pid &&
-        built_order == order_by_pfn && built_pids == pids)
-        return;
     const uint64_t zpfn = zero.of(*ctx.snap, [&] {
         return window_needs_zero_pfn(*ctx.snap, ctx.before.get(), pids, base, first, rows);
     });
+    std::vector<uint64_t> src = source_versions(*ctx.snap, pids, ctx.sel.pid);
+    if (built_src == src && built_zero == zpfn && built_before == bseq && built_base == base &&
+        built_first == first && built_rows == rows && built_pid == ctx.sel.pid &&
+        built_order == order_by_pfn && built_pids == pids)
+        return;
     build_frames(*ctx.snap, ctx.before.get(), pids, ctx.sel.pid, base, first, rows, order_by_pfn,
                  zpfn, model);
-    built_seq = ctx.snap->seq;
+    built_src = std::move(src);
+    built_zero = zpfn;
     built_before = bseq;
     built_base = base;
     built_first = first;

@@ -26,8 +26,8 @@ struct FramesPanel {
     bool order_by_pfn = false; // false: frames in order of first use (parallel lines)
     uint64_t first = 0;        // first page of the window
     // What the model was built from.
-    uint64_t built_seq = UINT64_MAX, built_before = UINT64_MAX, built_base = 0,
-             built_first = UINT64_MAX;
+    std::vector<uint64_t> built_src; // source_versions()
+    uint64_t built_zero = 0, built_before = UINT64_MAX, built_base = 0, built_first = UINT64_MAX;
     int built_rows = 0, built_pid = 0;
     bool built_order = true;
     std::vector<int> built_pids;

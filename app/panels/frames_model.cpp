@@ -183,6 +183,18 @@ bool window_needs_zero_pfn(const Snapshot& s, const Snapshot* before, const std:
     return false;
 }
 
+std::vector<uint64_t> source_versions(const Snapshot& s, const std::vector<int>& pids,
+                                      int sel_pid) {
+    std::vector<uint64_t> out;
+    out.reserve(pids.size() + 1);
+    for (size_t i = 0; i <= pids.size(); ++i) {
+        const Process* p = s.process(i < pids.size() ? pids[i] : sel_pid);
+        if (p && p->version == 0) return {UINT64_MAX, s.seq};
+        out.push_back(p ? p->version : 0);
+    }
+    return out;
+}
+
 void build_frames(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
                   int sel_pid, uint64_t base, uint64_t first, int rows, bool order_by_pfn,
                   uint64_t zero_pfn, FramesModel& out) {

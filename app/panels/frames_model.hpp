@@ -55,6 +55,12 @@ std::vector<int> compare_pids(const Snapshot& s, const Selection& sel);
 bool window_needs_zero_pfn(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
                            uint64_t base, uint64_t first, int rows);
 
+// What build_frames reads of snapshot s, as a key: the content versions of the processes of
+// `pids` and `sel_pid` (Process::version; 0 for a missing one). When one's version is unknown,
+// the snapshot itself ({UINT64_MAX, seq}: every new snapshot differs). Equal keys (with the
+// same other arguments and `before`) build equal models.
+std::vector<uint64_t> source_versions(const Snapshot& s, const std::vector<int>& pids, int sel_pid);
+
 // Builds the model for mapping start `base` of process `sel_pid`, pages [first, first+rows).
 void build_frames(const Snapshot& s, const Snapshot* before, const std::vector<int>& pids,
                   int sel_pid, uint64_t base, uint64_t first, int rows, bool order_by_pfn,

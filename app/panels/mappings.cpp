@@ -177,9 +177,11 @@ void MappingsPanel::draw(Context& ctx) {
         ImGui::TextDisabled("No lab process selected.");
         return;
     }
-    if (ctx.snap->seq != cols_seq_ || p->pid != cols_pid_) {
+    // The same content (Process::version) has the same columns; unknown: every snapshot.
+    const uint64_t src = p->version ? p->version : ~ctx.snap->seq;
+    if (src != cols_seq_ || p->pid != cols_pid_) {
         setup_columns(*p);
-        cols_seq_ = ctx.snap->seq;
+        cols_seq_ = src;
         cols_pid_ = p->pid;
     }
     const int n = kFixed + static_cast<int>(fields_.size()) + 1;

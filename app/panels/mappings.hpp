@@ -24,7 +24,7 @@ private:
     std::vector<size_t> order_;       // row order after sorting
     int sort_col_ = 0;
     bool sort_desc_ = false;
-    uint64_t cols_seq_ = ~uint64_t{0}; // snapshot the columns were made from
+    uint64_t cols_seq_ = ~uint64_t{0}; // Process::version (or ~seq) the columns were made from
     int cols_pid_ = 0;
     uint64_t scrolled_to_ = 0; // the selected mapping the table last scrolled to
 };
