@@ -105,4 +105,48 @@ ActionScope action_scope(const LabDeed& d, const Process* before) {
     return request_scope(d, before);
 }
 
+namespace {
+
+// [addr, addr + len), or false when it wraps.
+bool add(ActionReach& r, uint64_t addr, uint64_t len) {
+    if (addr + len < addr) return false;
+    if (len) r.ranges.emplace_back(addr, addr + len);
+    return true;
+}
+
+} // namespace
+
+ActionReach action_reach(const LabDeed& d) {
+    ActionReach r;
+    if (d.kind != LabDeed::Kind::Request) return r;
+    bool ok = true;
+    switch (d.op) {
+    case Op::Ping:
+    case Op::SetCrash:
+    case Op::SetVmaName: // names a VMA (a changed VMA is read in full); no page table entry
+        break;
+    case Op::Store:
+        ok = add(r, d.a[0], d.data_len);
+        break;
+    case Op::Load:
+    case Op::Fill:
+    case Op::TouchRead:
+    case Op::TouchWrite:
+    case Op::Madvise:
+    case Op::Mprotect:
+    case Op::Munmap:
+        ok = add(r, d.a[0], d.a[1]);
+        break;
+    case Op::Mmap: // MAP_FIXED may replace what was at a[0]; the new mapping is at the result
+        ok = ((d.a[3] & MAP_FIXED) == 0 || add(r, d.a[0], d.a[1])) &&
+             (d.ret == -1 || add(r, static_cast<uint64_t>(d.ret), d.a[1]));
+        break;
+    default: // mremap (moves entries), files, shm, msync, mlock, exit, and anything new
+        return r;
+    }
+    r.anywhere = !ok;
+    if (!ok) r.ranges.clear();
+    return r;
+}
+
 } // namespace mml

@@ -6,6 +6,10 @@
 #include "lab.hpp"
 #include "model.hpp"
 
+#include <cstdint>
+#include <utility>
+#include <vector>
+
 namespace mml {
 
 struct ActionScope {
@@ -19,5 +23,14 @@ struct ActionScope {
 // `before`: the acting process in the snapshot taken before the deed (its mappings say whether
 // a write lands in memory shared with others), or nullptr.
 ActionScope action_scope(const LabDeed& d, const Process* before);
+
+// Student memory whose page table entries a narrow request can have changed in the acting
+// process: the ranges it names (the lab process's own memory aside: quick_pages.cpp).
+// `anywhere`: not bounded by its arguments (mremap, anything new); read every page.
+struct ActionReach {
+    bool anywhere = true;
+    std::vector<std::pair<uint64_t, uint64_t>> ranges; // [start, end) addresses
+};
+ActionReach action_reach(const LabDeed& d);
 
 } // namespace mml

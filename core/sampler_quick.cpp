@@ -1,8 +1,11 @@
 // The Sampler's quick snapshot after an action: the acting process is read again, and so is
 // every process mapping a frame whose page table entries the action changed; the others are
-// carried over from the snapshot before (lab processes run only when commanded).
+// carried over from the snapshot before (lab processes run only when commanded). Of a process
+// read again, smaps, status and stat are read in full, its pagemap only where the action can
+// have changed it (quick_pages.cpp); diffs and kpage reads cover only those pages.
 #include "abi.hpp"
 #include "action_scope.hpp"
+#include "quick_pages.hpp"
 #include "sampler.hpp"
 
 #include <algorithm>
@@ -72,34 +75,36 @@ struct Changes {
 
 // Notes entries of `a` that differ from `b`'s at the same address (or that `b` does not
 // have); with `only_missing`, only those at addresses `b` does not map with the same range.
-void diff_frames(const Process& a, const Process& b, uint64_t ps, bool only_missing, Changes& out) {
+// With `fresh` (a's pages read again, quick_pages.hpp), only those: a carried page's entry is
+// b's, a copy.
+void diff_frames(const Process& a, const Process& b, uint64_t ps, bool only_missing, Changes& out,
+                 const quick::Fresh* fresh = nullptr) {
     PageCursor other(b, ps);
     size_t bi = 0;
-    for (const Mapping& m : a.mappings) {
+    for (size_t k = 0; k < a.mappings.size(); ++k) {
+        const Mapping& m = a.mappings[k];
         const Mapping* twin = twin_of(m, b, bi);
         if (twin && only_missing) continue;
-        for (size_t i = 0; i < m.pages.size(); ++i) {
-            const uint64_t e = m.pages[i].entry;
-            const Page* o = twin ? &twin->pages[i] : other.at(m.start + i * ps);
-            if (o && o->entry == e) continue;
-            out.note(e);
-            if (o) out.note(o->entry);
+        const auto diff = [&](size_t first, size_t last) {
+            for (size_t i = first; i < last; ++i) {
+                const uint64_t e = m.pages[i].entry;
+                const Page* o = twin ? &twin->pages[i] : other.at(m.start + i * ps);
+                if (o && o->entry == e) continue;
+                out.note(e);
+                if (o) out.note(o->entry);
+            }
+        };
+        if (!fresh) {
+            diff(0, m.pages.size());
+            continue;
         }
+        for (const auto& [first, last] : (*fresh)[k]) diff(first, last);
     }
 }
 
 void sort_unique(Frames& f) {
     std::sort(f.begin(), f.end());
     f.erase(std::unique(f.begin(), f.end()), f.end());
-}
-
-bool maps_any(const Process& p, const Frames& frames) {
-    for (const Mapping& m : p.mappings)
-        for (const Page& pg : m.pages) {
-            const uint64_t pfn = abi::pm_pfn(pg.entry);
-            if (pfn != 0 && std::binary_search(frames.begin(), frames.end(), pfn)) return true;
-        }
-    return false;
 }
 
 // Drops from `f` the zero page (its flags read in `p`): mapping it changes nothing another
@@ -113,51 +118,72 @@ void drop_zero_page(const Process& p, Frames& f) {
                 std::erase(f, abi::pm_pfn(pg.entry));
 }
 
-// Mappings whose kpage values are always read in full (procfs_kpage.cpp: huge-page capable,
-// KSM-mergeable): nothing of them is carried.
-bool never_carried(const Mapping& m) {
-    return m.has_flag("hg") || m.has_flag("mg") || m.kb("AnonHugePages") ||
-           m.kb("ShmemPmdMapped") || m.kb("FilePmdMapped") || m.kb("Shared_Hugetlb") ||
-           m.kb("Private_Hugetlb");
-}
-
-// kpage values of `now` (a fresh read of `was`'s process): carried from `was` for an anonymous
-// page whose entry is bit-identical at the same address and whose frame is not in `changed` (its
-// mapcount and flags can then only have moved by the kernel's own doing, as in
-// procfs_kpage.cpp's reuse), read for the other present pages (file pages always: processes
-// outside the lab map them too). False when the kpage files cannot be read.
-bool fill_kpage(Process& now, const Process& was, const Frames& changed, uint64_t ps) {
+// kpage values of `now` (a fresh read of `was`'s process, `fresh` its pages read again):
+// carried from `was` for an anonymous page whose entry is bit-identical at the same address and
+// whose frame is not in `changed` (its mapcount and flags can then only have moved by the
+// kernel's own doing, as in procfs_kpage.cpp's reuse), read for the other present pages (file
+// pages always: processes outside the lab map them too). A page not read again has `was`'s
+// entry and values already; they are read again on the same terms (a frame in `changed` mapped
+// there too can only be the zero page, whose entry never changes: a windowed mapping is private
+// anonymous, see quick_pages.cpp). False when the kpage files cannot be read.
+bool fill_kpage(Process& now, const Process& was, const Frames& changed, uint64_t ps,
+                const quick::Fresh& fresh) {
     PageCursor before(was, ps);
     size_t bi = 0;
-    Process scratch; // the pages to read, under copies of their mappings
+    Process scratch; // the pages to read, under copies of their mappings (without pages)
     scratch.pid = now.pid;
     scratch.pfn_known = now.pfn_known;
     std::vector<Page*> back; // where each scratch page goes
-    for (Mapping& m : now.mappings) {
-        const bool carry = was.kpage_known && !never_carried(m);
+    const uint64_t lo = changed.empty() ? 1 : changed.front();
+    const uint64_t hi = changed.empty() ? 0 : changed.back();
+    const auto is_changed = [&](uint64_t pfn) {
+        return pfn >= lo && pfn <= hi && std::binary_search(changed.begin(), changed.end(), pfn);
+    };
+    for (size_t k = 0; k < now.mappings.size(); ++k) {
+        Mapping& m = now.mappings[k];
+        const bool carry = was.kpage_known && !quick::never_carried(m);
         const Mapping* twin = twin_of(m, was, bi);
         Mapping* sm = nullptr;
-        for (size_t i = 0; i < m.pages.size(); ++i) {
-            Page& pg = m.pages[i];
-            const uint64_t pfn = abi::pm_pfn(pg.entry);
-            if (pfn == 0) continue;
-            const Page* o = !carry ? nullptr : twin ? &twin->pages[i] : before.at(m.start + i * ps);
-            if (o && o->entry == pg.entry && !abi::pm_file_shared(pg.entry) &&
-                !std::binary_search(changed.begin(), changed.end(), pfn)) {
-                pg.mapcount = o->mapcount;
-                pg.kflags = o->kflags;
-                pg.kread = o->kread;
-                continue;
-            }
+        const auto read = [&](Page& pg) {
             if (!sm) {
-                Mapping copy = m;
-                copy.pages.clear();
-                scratch.mappings.push_back(std::move(copy));
+                std::vector<Page> pages;
+                pages.swap(m.pages);
+                scratch.mappings.push_back(m);
+                pages.swap(m.pages);
                 sm = &scratch.mappings.back();
             }
             sm->pages.push_back(pg);
             back.push_back(&pg);
+        };
+        const auto kept = [&](size_t first, size_t last) { // not read again
+            for (size_t i = first; i < last; ++i) {
+                Page& pg = m.pages[i];
+                const uint64_t pfn = abi::pm_pfn(pg.entry);
+                if (pfn != 0 && (!carry || abi::pm_file_shared(pg.entry) || is_changed(pfn)))
+                    read(pg);
+            }
+        };
+        size_t i = 0;
+        for (const auto& [first, last] : fresh[k]) {
+            kept(i, first);
+            for (i = first; i < last; ++i) {
+                Page& pg = m.pages[i];
+                const uint64_t pfn = abi::pm_pfn(pg.entry);
+                if (pfn == 0) continue;
+                const Page* o = !carry ? nullptr
+                                : twin ? &twin->pages[i]
+                                       : before.at(m.start + i * ps);
+                if (o && o->entry == pg.entry && !abi::pm_file_shared(pg.entry) &&
+                    !is_changed(pfn)) {
+                    pg.mapcount = o->mapcount;
+                    pg.kflags = o->kflags;
+                    pg.kread = o->kread;
+                    continue;
+                }
+                read(pg);
+            }
         }
+        kept(i, m.pages.size());
     }
     now.kpage_known = now.pfn_known;
     if (back.empty() || !now.pfn_known) return true;
@@ -185,73 +211,122 @@ bool same_processes(const std::vector<LabProcess>& lps, const Snapshot& before) 
 // returning to its command loop (the subject frees what a request allocated before replying,
 // but the first stack writes after a fork can still copy a page). Sleeping, it waits for the
 // next request and writes nothing.
-void settle(int pid) {
+bool settle(int pid, std::string& text) {
     const std::string path = "/proc/" + std::to_string(pid) + "/stat";
-    std::string text;
     for (int i = 0; i < 100; ++i) {
-        if (!procfs::read_file(path, text)) return;
+        if (!procfs::read_file(path, text)) return false;
         const size_t close = text.rfind(") ");
         if (close == std::string::npos || close + 2 >= text.size() || text[close + 2] != 'R')
-            return;
+            return true;
         std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
+    return true;
 }
 
-// One process read again for a quick snapshot (pagemap, no kpage yet); false on any error.
-bool reread(int pid, const Process& was, Process& out) {
-    procfs::ReadOptions opt;
-    opt.kpage = false;
-    out.parent = was.parent;
-    out.name = was.name;
-    return procfs::read_process(pid, opt, out) && all_pages(out);
+// A lab process that did not act, settled, has faulted nothing since `was` was read: its page
+// table entries are then those of `was` but for what other processes did to frames it maps
+// (the exclusive bit) and the kernel's own doing. A fork child still returning to its command
+// loop when `was` was read is not (it faults in the library code it runs).
+bool quiet_since(int pid, const Process& was) {
+    std::string text;
+    uint64_t minflt = 0, majflt = 0;
+    return settle(pid, text) && procfs::parse_stat(text, minflt, majflt) && minflt == was.minflt &&
+           majflt == was.majflt;
 }
 
-// The acting processes of the journal since `before` (acted[i]: lab process i), or false when
+// Where the acting processes' page table entries can have changed, per lab process.
+struct Reach {
+    bool any = false;      // the process acted
+    bool anywhere = false; // read all its pages
+    std::vector<quick::Range> ranges;
+};
+
+// The acting processes of the journal since `before` and what their deeds reach, or false when
 // a quick snapshot cannot be shown equal to a full one: a wide action, a changed set of lab
 // processes, an acting process not fully read before.
 bool quick_scope(Lab& lab, const Snapshot& before, std::vector<LabProcess>& lps,
-                 std::vector<bool>& acted) {
+                 std::vector<Reach>& reach) {
     std::vector<LabDeed> deeds;
     if (!lab.journal_since(before.lab_seq, deeds)) return false;
     lab.reap();
     lps = lab.processes();
     if (!same_processes(lps, before)) return false;
-    acted.assign(lps.size(), false);
+    reach.assign(lps.size(), {});
+    size_t actors = 0;
     for (const LabDeed& d : deeds) {
         if (action_scope(d, before.process(d.pid)).wide) return false;
-        for (size_t i = 0; i < lps.size(); ++i) acted[i] = acted[i] || lps[i].pid == d.pid;
+        const ActionReach r = action_reach(d);
+        for (size_t i = 0; i < lps.size(); ++i) {
+            if (lps[i].pid != d.pid) continue;
+            actors += !reach[i].any;
+            reach[i].any = true;
+            reach[i].anywhere |= r.anywhere;
+            reach[i].ranges.insert(reach[i].ranges.end(), r.ranges.begin(), r.ranges.end());
+        }
     }
+    // Two acting processes: one's entries for frames the other changed (the exclusive bit) lie
+    // outside its own reach. Rare (a script acting in several processes); read them in full.
+    if (actors > 1)
+        for (Reach& r : reach) r.anywhere = true;
     return true;
 }
 
-// Reads the acting processes again, then every other one that maps a frame they changed
-// (mapcount, exclusive bit, Pss moved); carries the rest. False on any read error.
+// Addresses of `p`'s pages that map a frame of `frames`: a process that did not act sees its
+// entries change only there (the exclusive bit follows the frame's mapcount).
+std::vector<quick::Range> mapping_pages(const Process& p, const Frames& frames, uint64_t ps) {
+    std::vector<quick::Range> out;
+    if (frames.empty()) return out;
+    for (const Mapping& m : p.mappings)
+        for (size_t i = 0; i < m.pages.size(); ++i) {
+            const uint64_t pfn = abi::pm_pfn(m.pages[i].entry);
+            if (pfn != 0 && std::binary_search(frames.begin(), frames.end(), pfn))
+                out.emplace_back(m.start + i * ps, m.start + (i + 1) * ps);
+        }
+    return out;
+}
+
+// Reads the acting processes again (their pagemap only where their deeds reach, see
+// quick_pages.cpp), then every other one that maps a frame they changed (mapcount, exclusive
+// bit, Pss moved; its pagemap only around those pages); carries the rest. False on any read
+// error.
 bool quick_read(const Snapshot& before, const std::vector<LabProcess>& lps,
-                const std::vector<bool>& acted, uint64_t ps, Snapshot& snap, uint64_t& reads) {
+                const std::vector<Reach>& reach, uint64_t ps, Snapshot& snap, uint64_t& reads) {
     snap.processes.resize(lps.size());
+    std::vector<quick::Fresh> fresh(lps.size());
     Changes ch;
     for (size_t i = 0; i < lps.size(); ++i) {
-        if (!acted[i]) continue;
+        if (!reach[i].any) continue;
         const Process& was = before.processes[i];
-        settle(lps[i].pid);
-        if (!reread(lps[i].pid, was, snap.processes[i])) return false;
-        diff_frames(snap.processes[i], was, ps, false, ch);
-        diff_frames(was, snap.processes[i], ps, true, ch);
+        Process& now = snap.processes[i];
+        std::string stat;
+        settle(lps[i].pid, stat);
+        const std::vector<quick::Range> win = quick::windows(reach[i].ranges);
+        if (!quick::reread(lps[i].pid, was, reach[i].anywhere ? nullptr : &win, ps, now, fresh[i]))
+            return false;
+        diff_frames(now, was, ps, false, ch, &fresh[i]);
+        diff_frames(was, now, ps, true, ch);
     }
     sort_unique(ch.all);
     sort_unique(ch.shared);
     for (size_t i = 0; i < lps.size(); ++i) {
-        if (!acted[i]) continue;
-        if (!fill_kpage(snap.processes[i], before.processes[i], ch.all, ps)) return false;
+        if (!reach[i].any) continue;
+        if (!fill_kpage(snap.processes[i], before.processes[i], ch.all, ps, fresh[i])) return false;
         drop_zero_page(snap.processes[i], ch.shared);
         ++reads;
     }
     for (size_t i = 0; i < lps.size(); ++i) {
         const Process& was = before.processes[i];
         Process& p = snap.processes[i];
-        if (acted[i]) continue;
-        if (ok_alive(was) && !ch.shared.empty() && maps_any(was, ch.shared)) {
-            if (!reread(lps[i].pid, was, p) || !fill_kpage(p, was, ch.all, ps)) return false;
+        if (reach[i].any) continue;
+        // One that ran on its own may have changed frames others map: left to a full snapshot.
+        if (ok_alive(was) && !quiet_since(lps[i].pid, was)) return false;
+        const std::vector<quick::Range> win =
+            ok_alive(was) ? quick::windows(mapping_pages(was, ch.shared, ps))
+                          : std::vector<quick::Range>{};
+        if (!win.empty()) {
+            if (!quick::reread(lps[i].pid, was, &win, ps, p, fresh[i]) ||
+                !fill_kpage(p, was, ch.all, ps, fresh[i]))
+                return false;
             ++reads;
             continue;
         }
@@ -290,10 +365,10 @@ std::shared_ptr<Snapshot> Sampler::quick(const Snapshot& before) {
     snap->caps = caps_;
     snap->quick = true;
     std::vector<LabProcess> lps;
-    std::vector<bool> acted;
+    std::vector<Reach> reach;
     uint64_t reads = 0;
-    if (!quick_scope(lab_, before, lps, acted) ||
-        !quick_read(before, lps, acted, caps_.page_size, *snap, reads))
+    if (!quick_scope(lab_, before, lps, reach) ||
+        !quick_read(before, lps, reach, caps_.page_size, *snap, reads))
         return nullptr;
     Watch w;
     {
