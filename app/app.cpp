@@ -68,10 +68,11 @@ App::App(GLFWwindow* window, const cli::GuiOptions& opts)
 App::~App() {
     if (std::getenv("MMAPLAB_CANVAS_CHECK")) {
         const render::Canvas::Check& c = canvas_.check();
-        std::printf("canvas check: frames=%llu differed=%llu max_pixels=%llu\n",
+        std::printf("canvas check: frames=%llu differed=%llu max_pixels=%llu unchanged=%llu\n",
                     static_cast<unsigned long long>(c.frames),
                     static_cast<unsigned long long>(c.differed),
-                    static_cast<unsigned long long>(c.max_pixels));
+                    static_cast<unsigned long long>(c.max_pixels),
+                    static_cast<unsigned long long>(c.unchanged));
     }
     if (presenter_) { // presenter mode's scale and theme are not the user's preferences
         prefs_.scale = saved_scale_;
@@ -361,16 +362,16 @@ void App::paint_outside() {
                           ImGui::GetColorU32(st.Colors[ImGuiCol_WindowBg]));
 }
 
-void App::render(int fb_w, int fb_h) {
+bool App::render(int fb_w, int fb_h) {
     ImDrawData* dd = ImGui::GetDrawData();
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg]; // see paint_outside()
     if (shot_.stage == ShotRequest::Stage::Rendering && shot_.scale > 1) {
         render_scaled_shot(dd, fb_w, fb_h, bg);
-        return;
+        return true;
     }
     // A capture is drawn in full: no earlier frame code stays in a corner of the PNG.
-    canvas_.render(dd, fb_w, fb_h, bg,
-                   bench_.full_redraw || shot_.stage == ShotRequest::Stage::Rendering);
+    const bool drawn = canvas_.render(
+        dd, fb_w, fb_h, bg, bench_.full_redraw || shot_.stage == ShotRequest::Stage::Rendering);
     bench_.rendered_t = BenchRun::Clock::now();
     const render::Canvas::Stats& cs = canvas_.stats();
     bench_.damage_now =
@@ -382,6 +383,7 @@ void App::render(int fb_w, int fb_h) {
         finish_capture(ok, shot_.path, err);
     }
     canvas_.finish(); // after the capture: the frame code stays out of the PNG
+    return drawn;
 }
 
 // A 2x capture: drawn in full into a framebuffer of its own (the canvas is 1x).

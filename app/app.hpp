@@ -33,9 +33,13 @@ public:
     App(const App&) = delete;
     App& operator=(const App&) = delete;
 
-    void prepare_frame();            // between frames: font atlas rebuilds (scale, 2x capture)
-    void frame();                    // ImGui::NewFrame ... panels ... ImGui::Render
-    void render(int fb_w, int fb_h); // draw to the window, and to a PNG when one is due
+    void prepare_frame(); // between frames: font atlas rebuilds (scale, 2x capture)
+    void frame();         // ImGui::NewFrame ... panels ... ImGui::Render
+    // Draws to the window, and to a PNG when one is due; false when the window already shows
+    // this frame (nothing to swap).
+    bool render(int fb_w, int fb_h);
+    // The window's content was lost (exposed): the next frame is drawn in full.
+    void invalidate() { canvas_.invalidate(); }
     bool should_quit() const { return quit_; }
     void set_main_time(std::chrono::steady_clock::time_point t) { bench_.main_t = t; }
     void swapped() { bench_swapped(); } // after each glfwSwapBuffers

@@ -22,12 +22,20 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <thread>
 
 static void glfw_error_callback(int error, const char* description) {
     std::fprintf(stderr, "GLFW error %d: %s\n", error, description);
+}
+
+// Frames that change nothing are not presented, so the window system may ask for its content
+// again (an uncovered window without a compositor): the next frame is then drawn in full.
+static std::atomic<bool> g_exposed{false};
+static void refresh_callback(GLFWwindow*) {
+    g_exposed = true;
 }
 
 int main(int argc, char** argv) {
@@ -74,6 +82,7 @@ int main(int argc, char** argv) {
     ImGui::CreateContext();
     ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
     ImGui_ImplGlfw_InitForOpenGL(window, true);
+    glfwSetWindowRefreshCallback(window, refresh_callback);
     ImGui_ImplOpenGL3_Init("#version 330 core");
 
     // Frames are paced to the monitor's refresh even where swaps do not wait (Xvfb, or vsync
@@ -103,8 +112,8 @@ int main(int argc, char** argv) {
             app.frame();
             int fb_w = 0, fb_h = 0;
             glfwGetFramebufferSize(window, &fb_w, &fb_h);
-            app.render(fb_w, fb_h);
-            glfwSwapBuffers(window);
+            if (g_exposed.exchange(false)) app.invalidate();
+            if (app.render(fb_w, fb_h)) glfwSwapBuffers(window);
             app.swapped();
         }
         rc = app.exit_code();

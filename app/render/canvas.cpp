@@ -13,6 +13,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <utility>
 
 namespace mml::render {
 
@@ -218,8 +219,8 @@ int Canvas::back_buffer_age(int fb_w, int fb_h) const {
     bind_back_for_reading();
     const uint32_t got[2] = {read_pixel(xy[0][0], xy[0][1]), read_pixel(xy[1][0], xy[1][1])};
     for (int k = 1; k < kHistory; ++k) {
-        if (static_cast<uint64_t>(k) >= frame_) break;
-        const Past& p = past_[(frame_ - static_cast<uint64_t>(k)) % kHistory];
+        if (static_cast<uint64_t>(k) >= shown_) break;
+        const Past& p = past_[(shown_ - static_cast<uint64_t>(k)) % kHistory];
         if (p.valid && p.code[0] == got[0] && p.code[1] == got[1]) return k;
     }
     return 0;
@@ -283,7 +284,7 @@ std::vector<PixelRect> Canvas::to_draw(int age, const PixelRect& screen) const {
     if (age == 0) return {screen};
     std::vector<PixelRect> rects;
     for (int k = 0; k < age; ++k) {
-        const Past& p = past_[(frame_ - static_cast<uint64_t>(k)) % kHistory];
+        const Past& p = past_[(shown_ - static_cast<uint64_t>(k)) % kHistory];
         rects.insert(rects.end(), p.damage.begin(), p.damage.end());
     }
     make_disjoint(rects);
@@ -292,10 +293,11 @@ std::vector<PixelRect> Canvas::to_draw(int age, const PixelRect& screen) const {
     return rects;
 }
 
-void Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, bool full) {
+bool Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, bool full) {
     ++frame_;
     stats_ = {};
     stats_.screen = int64_t{fb_w} * fb_h;
+    drawn_ = false;
     const PixelRect screen{0, 0, fb_w, fb_h};
     const bool unit_scale = dd->FramebufferScale.x == 1.0f && dd->FramebufferScale.y == 1.0f;
     const bool usable = unit_scale && DrawMerger::supported() && fb_w > 0 && fb_h > 0;
@@ -305,9 +307,16 @@ void Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, boo
     w_ = fb_w;
     h_ = fb_h;
     clear_ = clear;
-    Past& now = past_[frame_ % kHistory];
+    std::vector<PixelRect> damage = damage_.update(signatures(*dd, screen), screen, full);
+    if (damage.empty()) { // the window already shows this frame: nothing to present
+        ++checked_.unchanged;
+        return false;
+    }
+    drawn_ = true;
+    ++shown_;
+    Past& now = past_[shown_ % kHistory];
     now.valid = false;
-    now.damage = damage_.update(signatures(*dd, screen), screen, full);
+    now.damage = std::move(damage);
     stats_.age = full ? 0 : back_buffer_age(fb_w, fb_h);
     const std::vector<PixelRect> rects = to_draw(stats_.age, screen);
     stats_.rects = static_cast<int>(rects.size());
@@ -316,22 +325,23 @@ void Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, boo
     if (!usable) {
         draw_full(dd);
         full_ = true; // and no frame code: the next frame is drawn in full too
-        return;
+        return true;
     }
     const ImDrawData original = *dd;
     if (!rects.empty()) draw_damage(dd, rects, fb_h);
     if (check_ && stats_.pixels < stats_.screen) compare_with_full(dd, original);
+    return true;
 }
 
 void Canvas::finish() {
-    if (full_ || w_ <= 0 || h_ <= 0) return;
-    Past& now = past_[frame_ % kHistory];
+    if (!drawn_ || full_ || w_ <= 0 || h_ <= 0) return;
+    Past& now = past_[shown_ % kHistory];
     int xy[2][2];
     corners(w_, h_, xy);
     bind_back_for_reading();
     glEnable(GL_SCISSOR_TEST);
     for (int i = 0; i < 2; ++i) {
-        now.code[i] = with_code(read_pixel(xy[i][0], xy[i][1]), frame_);
+        now.code[i] = with_code(read_pixel(xy[i][0], xy[i][1]), shown_);
         glClearColor(static_cast<float>(now.code[i] & 255) / 255.0f,
                      static_cast<float>(now.code[i] >> 8 & 255) / 255.0f,
                      static_cast<float>(now.code[i] >> 16 & 255) / 255.0f, 1.0f);

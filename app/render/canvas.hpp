@@ -36,8 +36,10 @@ public:
     // textures the hashes cannot see were replaced).
     void invalidate() { full_ = true; }
     // Draws `dd` into the bound window framebuffer: only the damage unless `full` (or the back
-    // buffer's content is not known). `clear` fills what is drawn first.
-    void render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, bool full);
+    // buffer's content is not known). `clear` fills what is drawn first. False when nothing
+    // changed since the last frame drawn: the window already shows it and the frame need not
+    // be presented (no swap; the back buffer keeps what it held).
+    bool render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, bool full);
     // After everything else read the frame (a screenshot), before the swap: the frame code.
     void finish();
 
@@ -48,6 +50,7 @@ public:
         uint64_t frames = 0;     // partial frames compared
         uint64_t differed = 0;   // of which some pixel differed from the full redraw
         uint64_t max_pixels = 0; // most pixels that differed in one frame
+        uint64_t unchanged = 0;  // frames not presented: nothing had changed
     };
     const Check& check() const { return checked_; }
 
@@ -89,7 +92,9 @@ private:
     std::vector<std::pair<ImDrawCallback, CallbackHash>> hooks_;
     std::unordered_map<const void*, ListCopy> copies_;
     std::array<Past, kHistory> past_{};
-    uint64_t frame_ = 0;
+    uint64_t frame_ = 0; // frames rendered (signatures, list copies)
+    uint64_t shown_ = 0; // frames drawn and presented (the history, the frame codes)
+    bool drawn_ = false; // this frame drew something
     bool full_ = true;
     ImVec4 clear_;
     int w_ = 0, h_ = 0;
