@@ -9,6 +9,8 @@ namespace mml {
 
 namespace {
 
+const std::vector<Page> kNoPages;
+
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
@@ -143,6 +145,18 @@ const Process* Snapshot::process(int pid) const {
     for (const Process& p : processes)
         if (p.pid == pid) return &p;
     return nullptr;
+}
+
+const std::vector<Page>& PageVec::empty_vec() {
+    return kNoPages;
+}
+
+std::vector<Page>& PageVec::own() {
+    if (!p_)
+        p_ = std::make_shared<std::vector<Page>>();
+    else if (p_.use_count() > 1) // shared with a copy: this one gets its own
+        p_ = std::make_shared<std::vector<Page>>(*p_);
+    return *p_;
 }
 
 } // namespace mml

@@ -41,16 +41,55 @@ struct Page {
     bool flags_read() const { return (kread & kFlagsRead) != 0 || kflags != 0; }
 };
 
+// The pages of a mapping, shared by copies until one of them changes: copying a Mapping (a
+// snapshot carrying a process it did not read again, the history) copies a pointer, not
+// megabytes; a copy that changes its pages copies them first (copy on write). Const access
+// never copies; every non-const accessor makes the pages this object's own first, so a
+// Page& or Page* from it may be written (until the next copy of the object is made).
+class PageVec {
+public:
+    PageVec() = default;
+    PageVec(std::vector<Page> v) : p_(std::make_shared<std::vector<Page>>(std::move(v))) {}
+    PageVec(size_t n, const Page& pg) : PageVec(std::vector<Page>(n, pg)) {}
+
+    size_t size() const { return p_ ? p_->size() : 0; }
+    bool empty() const { return size() == 0; }
+    const Page& operator[](size_t i) const { return (*p_)[i]; }
+    const Page* data() const { return p_ ? p_->data() : nullptr; }
+    const Page* begin() const { return data(); }
+    const Page* end() const { return data() + size(); }
+    const Page& back() const { return p_->back(); }
+    const Page& at(size_t i) const { return vec().at(i); }
+    const std::vector<Page>& vec() const { return p_ ? *p_ : empty_vec(); }
+    // The same storage (so equal without looking).
+    bool shares(const PageVec& o) const { return p_ == o.p_; }
+
+    std::vector<Page>& own(); // the pages, this object's alone
+    Page& operator[](size_t i) { return own()[i]; }
+    Page* data() { return own().data(); }
+    Page* begin() { return data(); }
+    Page* end() { return data() + size(); }
+    void push_back(const Page& pg) { own().push_back(pg); }
+    void resize(size_t n) { own().resize(n); }
+    void reserve(size_t n) { own().reserve(n); }
+    void clear() { p_.reset(); }
+    void swap(PageVec& o) noexcept { p_.swap(o.p_); }
+
+private:
+    static const std::vector<Page>& empty_vec();
+    std::shared_ptr<std::vector<Page>> p_;
+};
+
 struct Mapping {
     uint64_t start = 0, end = 0;
-    std::string perms;  // "rw-p"
+    std::string perms; // "rw-p"
     uint64_t offset = 0;
-    std::string dev;    // "fd:01"
+    std::string dev; // "fd:01"
     uint64_t inode = 0;
-    std::string path;   // everything after the inode field, may hold spaces, " (deleted)"
+    std::string path; // everything after the inode field, may hold spaces, " (deleted)"
     std::vector<SmapsField> smaps;    // every field the kernel printed, in order
     std::vector<std::string> vmflags; // codes, in order
-    std::vector<Page> pages;          // one per page when pages were sampled, else empty
+    PageVec pages;                    // one per page when pages were sampled, else empty
     std::string_view smaps_text;      // the literal smaps block (points into Process::smaps_raw)
     // Identifies `pages` (set by the Sampler when it publishes): two mappings with the same
     // nonzero pages_version have equal pages (every field). 0 = unknown, equal to nothing.
@@ -68,30 +107,30 @@ struct Mapping {
 // the same range of the backing file. Filled by the Sampler for the range it was asked to watch.
 struct Contents {
     uint64_t addr = 0, len = 0;
-    std::vector<uint8_t> mem;          // len bytes; bytes of non-present pages are 0
-    std::vector<bool> page_present;    // one per page of the range
-    std::vector<uint8_t> file;         // same range of the backing file (empty if none)
+    std::vector<uint8_t> mem;       // len bytes; bytes of non-present pages are 0
+    std::vector<bool> page_present; // one per page of the range
+    std::vector<uint8_t> file;      // same range of the backing file (empty if none)
     bool has_file = false;
-    std::string note;                  // why something is missing
+    std::string note; // why something is missing
 };
 
 enum class ProcState { Alive, Exited, Killed };
 
 struct Process {
     int pid = 0;
-    int parent = 0;           // lab parent (the process that forked it), 0 for a root
-    std::string name;         // variable name or label ("main", "child")
+    int parent = 0;   // lab parent (the process that forked it), 0 for a root
+    std::string name; // variable name or label ("main", "child")
     ProcState state = ProcState::Alive;
-    int exit_code = 0;        // Exited
-    int term_signal = 0;      // Killed
+    int exit_code = 0;   // Exited
+    int term_signal = 0; // Killed
     std::vector<Mapping> mappings;
-    std::string smaps_raw;    // the text read from /proc/PID/smaps (mappings point into it)
-    std::string maps_text;    // the /proc/PID/maps text (header lines of smaps)
+    std::string smaps_raw; // the text read from /proc/PID/smaps (mappings point into it)
+    std::string maps_text; // the /proc/PID/maps text (header lines of smaps)
     std::vector<std::pair<std::string, std::string>> status; // /proc/PID/status, in order
-    uint64_t minflt = 0, majflt = 0;          // /proc/PID/stat
-    bool pfn_known = false;   // pagemap PFNs readable (CAP_SYS_ADMIN)
-    bool kpage_known = false; // /proc/kpagecount and kpageflags readable
-    std::string error;        // why this process could not be read, if it could not
+    uint64_t minflt = 0, majflt = 0;                         // /proc/PID/stat
+    bool pfn_known = false;           // pagemap PFNs readable (CAP_SYS_ADMIN)
+    bool kpage_known = false;         // /proc/kpagecount and kpageflags readable
+    std::string error;                // why this process could not be read, if it could not
     std::optional<Contents> contents; // the watched range, when one was set for this pid
     // Copied from the snapshot before instead of read again: the lab did nothing to it since
     // (an idle lab), or only actions in other processes that changed none of its frames (a
@@ -113,18 +152,18 @@ struct Process {
     void rebase_views(std::string_view old_raw); // smaps_text views: old_raw -> smaps_raw
 
     const Mapping* mapping_at(uint64_t addr) const;
-    uint64_t status_kb(std::string_view key) const; // "VmRSS" -> kB, 0 when missing
+    uint64_t status_kb(std::string_view key) const;   // "VmRSS" -> kB, 0 when missing
     uint64_t rollup_kb(std::string_view field) const; // sum of a smaps field over mappings
 };
 
 // What the kernel and our privileges let us see.
 struct Capabilities {
-    std::string kernel;          // uname -r
-    bool pfn = false;            // PFNs in pagemap
-    bool kpage = false;          // /proc/kpagecount, /proc/kpageflags
-    bool pagemap_scan = false;   // PAGEMAP_SCAN ioctl (6.7+)
-    std::string thp;             // /sys/kernel/mm/transparent_hugepage/enabled, selected mode
-    std::string reason;          // plain words when something is unavailable
+    std::string kernel;        // uname -r
+    bool pfn = false;          // PFNs in pagemap
+    bool kpage = false;        // /proc/kpagecount, /proc/kpageflags
+    bool pagemap_scan = false; // PAGEMAP_SCAN ioctl (6.7+)
+    std::string thp;           // /sys/kernel/mm/transparent_hugepage/enabled, selected mode
+    std::string reason;        // plain words when something is unavailable
     uint64_t page_size = 4096;
 };
 

@@ -163,7 +163,7 @@ int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, std::vecto
         if (static_cast<uint64_t>(got) != n * sizeof(uint64_t)) return ESRCH; // mm went away
         for (uint64_t k = 0; k < n;) {
             while (maps[mi].pages.size() == maps[mi].page_count(page_size)) ++mi;
-            std::vector<Page>& dst = maps[mi].pages;
+            std::vector<Page>& dst = maps[mi].pages.own();
             const uint64_t take =
                 std::min<uint64_t>(n - k, maps[mi].page_count(page_size) - dst.size());
             // Constructed in place from the entries (Page(entry), one pass, no capacity checks).

@@ -66,7 +66,8 @@ bool read_entries(int fd, Mapping& m, uint64_t ps, size_t first, size_t last,
             if (r <= 0) return false; // an error, or the mm went away
             got += static_cast<size_t>(r);
         }
-        for (size_t k = 0; k < n; ++k) m.pages[i + k] = Page{buf[k]};
+        Page* dst = m.pages.data() + i; // this process's own pages (PageVec::own)
+        for (size_t k = 0; k < n; ++k) dst[k] = Page{buf[k]};
         i += n;
     }
     return true;

@@ -154,10 +154,8 @@ std::shared_ptr<Snapshot> without_pages(Snapshot& s) {
     light->taken = s.taken;
     light->caps = s.caps;
     for (Process& p : s.processes) {
-        std::vector<std::vector<Page>> pages(p.mappings.size());
-        for (size_t i = 0; i < pages.size(); ++i) pages[i].swap(p.mappings[i].pages);
-        light->processes.push_back(p);
-        for (size_t i = 0; i < pages.size(); ++i) pages[i].swap(p.mappings[i].pages);
+        light->processes.push_back(p); // the pages are shared, not copied: drop them
+        for (Mapping& m : light->processes.back().mappings) m.pages.clear();
         // Without its pages it equals no full process (the versions say "same pages").
         light->processes.back().version = 0;
         for (Mapping& m : light->processes.back().mappings) m.pages_version = 0;
@@ -170,8 +168,10 @@ bool same_page(const Page& a, const Page& b) {
            a.kread == b.kread;
 }
 
-bool same_pages(const std::vector<Page>& a, const std::vector<Page>& b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), same_page);
+// Pages carried from the snapshot before share its storage: equal without a look.
+bool same_pages(const PageVec& a, const PageVec& b) {
+    return a.shares(b) ||
+           (a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), same_page));
 }
 
 // Everything a Process::version covers but the mappings' pages.

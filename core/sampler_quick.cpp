@@ -146,7 +146,7 @@ bool fill_kpage(Process& now, const Process& was, const Frames& changed, uint64_
         Mapping* sm = nullptr;
         const auto read = [&](Page& pg) {
             if (!sm) {
-                std::vector<Page> pages;
+                PageVec pages; // not shared with the copy: `back` points into m's
                 pages.swap(m.pages);
                 scratch.mappings.push_back(m);
                 pages.swap(m.pages);

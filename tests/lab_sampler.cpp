@@ -73,7 +73,7 @@ TEST_F(LabSampler, SnapshotShowsTheStoredPage) {
 // them); a store gives its mapping, and its process, new ones.
 namespace {
 
-bool same_pages(const std::vector<mml::Page>& x, const std::vector<mml::Page>& y) {
+bool same_pages(const mml::PageVec& x, const mml::PageVec& y) {
     return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](const auto& u, const auto& v) {
         return u.entry == v.entry && u.kflags == v.kflags && u.mapcount == v.mapcount &&
                u.kread == v.kread;
