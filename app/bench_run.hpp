@@ -44,6 +44,9 @@ struct BenchRun {
     Clock::time_point submit_t;
     std::vector<float> lat_frames, lat_ms;
     std::vector<float> lat_build; // build phase (ms) of the frame that first shows each action
+    // The same, for actions submitted once the lab has settled (a second after the last one
+    // was shown: its full snapshot is done), as a student clicking through a lesson.
+    std::vector<float> settled_frames, settled_ms;
     // Start-up: steady clock at main() and the first swaps.
     Clock::time_point main_t;
     double first_swap_ms = -1;      // main() to the first swap
