@@ -3,6 +3,7 @@
 // coalesced preads, or reused from the previous snapshot where that is provably the same.
 #include "abi.hpp"
 #include "fd.hpp"
+#include "frame_set.hpp"
 #include "procfs.hpp"
 
 #include <algorithm>
@@ -64,117 +65,14 @@ namespace mml::procfs {
 
 namespace {
 
-constexpr uint64_t kGap = 8; // PFN gap read through in one pread (measured: flat from 1 to 16)
-constexpr uint64_t kSpan = 64 * 1024;                  // PFNs per pread at most (512 KiB)
-constexpr size_t kThreadMin = 16 * 1024;               // frames worth reading with a second thread
-constexpr uint64_t kMaxBitmapBits = uint64_t{1} << 31; // 256 MiB bitmap: beyond, give up
-constexpr uint8_t kWantFlags = 0x80; // Page::kread while pending: kpageflags wanted too
+using frames::frames_of;
+using frames::FrameSet;
+using frames::kMaxBitmapBits;
+using frames::pread_full;
+using frames::read_set;
 
-bool pread_full(int fd, void* dst, size_t len, uint64_t off) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n =
-            ::pread(fd, static_cast<char*>(dst) + done, len - done, static_cast<off_t>(off + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<size_t>(n);
-    }
-    return true;
-}
-
-// The set of PFNs to read: a bitmap over [base, base + bits) with a rank index, so each
-// page finds its frame's values in O(1) and the frames are walked in PFN order.
-class FrameSet {
-public:
-    bool init(uint64_t lo, uint64_t hi) {
-        if (hi < lo || hi - lo + 1 > kMaxBitmapBits) return false;
-        base_ = lo;
-        words_.assign((hi - lo) / 64 + 1, 0);
-        return true;
-    }
-    void add(uint64_t pfn) {
-        const uint64_t b = pfn - base_;
-        words_[b / 64] |= uint64_t{1} << (b % 64);
-    }
-    void index() {
-        rank_.resize(words_.size());
-        uint64_t r = 0;
-        for (size_t w = 0; w < words_.size(); ++w) {
-            rank_[w] = r;
-            r += static_cast<uint64_t>(std::popcount(words_[w]));
-        }
-        count_ = r;
-    }
-    size_t count() const { return count_; }
-    size_t rank(uint64_t pfn) const {
-        const uint64_t b = pfn - base_;
-        const uint64_t below = words_[b / 64] & ((uint64_t{1} << (b % 64)) - 1);
-        return rank_[b / 64] + static_cast<size_t>(std::popcount(below));
-    }
-    size_t words() const { return words_.size(); }
-    // Calls f(pfn) for every member in words [w0, w1), in ascending order.
-    template <typename F> void each(size_t w0, size_t w1, F&& f) const {
-        for (size_t w = w0; w < w1; ++w)
-            for (uint64_t bits = words_[w]; bits != 0; bits &= bits - 1)
-                f(base_ + w * 64 + static_cast<uint64_t>(std::countr_zero(bits)));
-    }
-
-private:
-    uint64_t base_ = 0;
-    size_t count_ = 0;
-    std::vector<uint64_t> words_;
-    std::vector<uint64_t> rank_;
-};
-
-// The values of the members of `set` in words [w0, w1) from a /proc/kpage* file into `out`
-// (indexed by rank, sized by the caller): members closer than kGap share one pread.
-bool read_values(int fd, const FrameSet& set, std::vector<uint64_t>& out, size_t w0, size_t w1) {
-    std::vector<uint64_t> scratch;
-    std::vector<uint64_t> run; // members of the current pread
-    bool ok = true;
-    auto flush = [&] {
-        if (run.empty() || !ok) return;
-        const uint64_t first = run.front(), span = run.back() - first + 1;
-        scratch.resize(span);
-        if (!pread_full(fd, scratch.data(), span * sizeof(uint64_t), first * sizeof(uint64_t))) {
-            ok = false;
-            return;
-        }
-        size_t r = set.rank(first);
-        for (uint64_t pfn : run) out[r++] = scratch[pfn - first];
-        run.clear();
-    };
-    set.each(w0, w1, [&](uint64_t pfn) {
-        if (!run.empty() && (pfn - run.back() > kGap || pfn - run.front() >= kSpan)) flush();
-        run.push_back(pfn);
-    });
-    flush();
-    return ok;
-}
-
-// One value per member of `set`, in rank order. (Splitting a large set between two threads was
-// measured and dropped: 133 k frames, 12 alternations on 2 busy cores, median 27.4 ms split vs
-// 25.6 ms one thread; one thread also leaves the other core to the GUI.)
-bool read_set(int fd, const FrameSet& set, std::vector<uint64_t>& out) {
-    out.resize(set.count());
-    return read_values(fd, set, out, 0, set.words());
-}
-
-// The distinct frames of `items` (pfn_of gives each one's PFN), indexed. False when they span
-// too many PFNs.
-template <typename T, typename PfnOf>
-bool frames_of(const std::vector<T>& items, FrameSet& set, PfnOf pfn_of) {
-    uint64_t lo = ~uint64_t{0}, hi = 0;
-    for (const T& it : items) {
-        lo = std::min(lo, pfn_of(it));
-        hi = std::max(hi, pfn_of(it));
-    }
-    if (items.empty()) lo = hi = 0;
-    if (!set.init(lo, hi)) return false;
-    for (const T& it : items) set.add(pfn_of(it));
-    set.index();
-    return true;
-}
+constexpr size_t kThreadMin = 16 * 1024; // frames worth reading with a second thread
+constexpr uint8_t kWantFlags = 0x80;     // Page::kread while pending: kpageflags wanted too
 
 bool frames_of(const std::vector<Page*>& pages, FrameSet& set) {
     return frames_of(pages, set, [](const Page* pg) { return abi::pm_pfn(pg->entry); });
