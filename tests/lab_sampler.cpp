@@ -35,6 +35,14 @@ protected:
         pid = lab.spawn("main", &err);
         ASSERT_GT(pid, 0) << err;
     }
+    // A new private anonymous read-write mapping of `n` pages in the lab process: its address
+    // (0, and a failure, when the request was not delivered).
+    uint64_t map_anon(uint64_t n) {
+        mml::Outcome o = lab.call(
+            pid, mmap_req(0, n * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
+        EXPECT_TRUE(o.delivered) << o.error;
+        return o.delivered ? static_cast<uint64_t>(o.reply.ret) : 0;
+    }
     mml::Lab lab{options()};
     int pid = 0;
 };
@@ -45,10 +53,8 @@ TEST_F(LabSampler, SnapshotShowsTheStoredPage) {
     mml::SamplerOptions so;
     so.interval = 0ms;
     mml::Sampler s(lab, so);
-    mml::Outcome o =
-        lab.call(pid, mmap_req(0, 4 * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
-    ASSERT_TRUE(o.delivered) << o.error;
-    const uint64_t a = static_cast<uint64_t>(o.reply.ret);
+    const uint64_t a = map_anon(4);
+    ASSERT_NE(a, 0u);
     ASSERT_TRUE(lab.call(pid, store_req(a + 2 * page(), "hi")).delivered);
     mml::SnapshotPtr snap = s.sample_now();
     ASSERT_TRUE(snap);
@@ -98,10 +104,8 @@ TEST_F(LabSampler, VersionsFollowContent) {
     mml::SamplerOptions so;
     so.interval = 0ms;
     mml::Sampler s(lab, so);
-    mml::Outcome o =
-        lab.call(pid, mmap_req(0, 4 * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
-    ASSERT_TRUE(o.delivered) << o.error;
-    const uint64_t a = static_cast<uint64_t>(o.reply.ret);
+    const uint64_t a = map_anon(4);
+    ASSERT_NE(a, 0u);
     ASSERT_TRUE(lab.call(pid, store_req(a, "x")).delivered);
     mml::SnapshotPtr s1 = s.sample_now(), s2 = s.sample_now();
     ASSERT_TRUE(s1 && s2 && s2->seq > s1->seq);
@@ -126,9 +130,8 @@ TEST_F(LabSampler, WatchedRangeFillsContents) {
     mml::SamplerOptions so;
     so.interval = 0ms;
     mml::Sampler s(lab, so);
-    mml::Outcome o =
-        lab.call(pid, mmap_req(0, 2 * page(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS));
-    const uint64_t a = static_cast<uint64_t>(o.reply.ret);
+    const uint64_t a = map_anon(2);
+    ASSERT_NE(a, 0u);
     ASSERT_TRUE(lab.call(pid, store_req(a + 4, "abc")).delivered);
     s.watch(pid, a, 2 * page());
     mml::SnapshotPtr snap = s.sample_now();
