@@ -1,6 +1,7 @@
 // Fences the lab process's own mappings off from the student's: fills the small holes between
 // the loader's and libc's mappings and puts one PROT_NONE guard page below the lowest of them,
-// so a student's first mmap() never merges with libc's anonymous memory. Subject only.
+// so a student's first mmap() never merges with libc's anonymous memory; and maps its own code
+// in full at start (populate_own_code). Subject only.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +54,29 @@ inline void fence_own_mappings() {
         if (gap > 0 && gap <= kMaxHole) reserve(hi[i], gap);
     }
     if (lo[0] > page) reserve(lo[0] - page, page);
+}
+
+// Maps every page of the lab process's own read-only file mappings (its code and libc's) at
+// start, so that running a request for the first time faults nothing in: a read fault there
+// maps up to 16 pages around it (fault-around), which skips pages another process holds locked
+// at that moment. Without this, whether a student's first mmap() raised Rss by 60-64 kB
+// depended on what other processes did (lessons/02-demand-paging checks Rss does not move).
+// Best effort: MADV_POPULATE_READ is Linux 5.14+.
+inline void populate_own_code() {
+#ifndef MADV_POPULATE_READ
+    constexpr int MADV_POPULATE_READ = 22;
+#endif
+    FILE* f = std::fopen("/proc/self/maps", "re");
+    if (!f) return;
+    char line[512];
+    while (std::fgets(line, sizeof line, f)) {
+        unsigned long a = 0, b = 0;
+        char perms[8] = {};
+        if (std::sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3) continue;
+        if (perms[0] != 'r' || perms[1] != '-' || !std::strchr(line, '/')) continue;
+        madvise(reinterpret_cast<void*>(a), b - a, MADV_POPULATE_READ);
+    }
+    std::fclose(f);
 }
 
 } // namespace mml::fence

@@ -455,6 +455,7 @@ int serve(pid_t app) {
     set_crash_mode(false);
     g_config.thp_always = thp_is_always();
     mml::fence::fence_own_mappings();
+    mml::fence::populate_own_code();
     serve_loop();
     return 0;
 }
