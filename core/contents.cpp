@@ -23,19 +23,6 @@ std::string proc_path(int pid, const char* what) {
     return "/proc/" + std::to_string(pid) + "/" + what;
 }
 
-// Reads exactly n bytes at off (fewer at end of file); returns bytes read or -1.
-ssize_t pread_full(int fd, uint8_t* buf, size_t n, uint64_t off) {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(off + done));
-        if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return done ? static_cast<ssize_t>(done) : -1;
-        if (r == 0) break;
-        done += static_cast<size_t>(r);
-    }
-    return static_cast<ssize_t>(done);
-}
-
 bool read_pagemap(int pid, uint64_t first_page, uint64_t npages, std::vector<uint64_t>& entries,
                   std::string& note) {
     Fd fd(::open(proc_path(pid, "pagemap").c_str(), O_RDONLY | O_CLOEXEC));
@@ -45,8 +32,7 @@ bool read_pagemap(int pid, uint64_t first_page, uint64_t npages, std::vector<uin
     }
     entries.assign(npages, 0);
     const size_t bytes = npages * sizeof(uint64_t);
-    ssize_t r = pread_full(fd.get(), reinterpret_cast<uint8_t*>(entries.data()), bytes,
-                           first_page * sizeof(uint64_t));
+    ssize_t r = pread_all(fd.get(), entries.data(), bytes, first_page * sizeof(uint64_t));
     if (r != static_cast<ssize_t>(bytes)) {
         note = "cannot read pagemap: " + std::string(r < 0 ? std::strerror(errno) : "short read");
         return false;
@@ -73,7 +59,7 @@ bool read_present_bytes(int pid, uint64_t addr, uint64_t len, uint64_t first_pag
         while (j < entries.size() && abi::pm_present(entries[j])) ++j;
         uint64_t a = std::max(addr, (first_page + i) * kPage);
         uint64_t b = std::min(end, (first_page + j) * kPage);
-        ssize_t r = pread_full(fd.get(), out.mem.data() + (a - addr), b - a, a);
+        ssize_t r = pread_all(fd.get(), out.mem.data() + (a - addr), b - a, a);
         if (r != static_cast<ssize_t>(b - a))
             out.note += "could not read all present bytes from mem. ";
         i = j;
@@ -123,7 +109,7 @@ void read_file_side(int pid, const Mapping& m, uint64_t addr, uint64_t len, Cont
     if (!fd.ok()) return;
     out.file.assign(len, 0);
     const uint64_t off = m.offset + (addr - m.start);
-    ssize_t r = pread_full(fd.get(), out.file.data(), len, off);
+    ssize_t r = pread_all(fd.get(), out.file.data(), len, off);
     if (r < 0) {
         out.note += "cannot read the backing file: " + std::string(std::strerror(errno)) + ". ";
         out.file.clear();

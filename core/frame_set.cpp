@@ -1,6 +1,8 @@
 // Reading the members of a FrameSet from a /proc/kpage* file (frame_set.hpp).
 #include "frame_set.hpp"
 
+#include "fd.hpp"
+
 #include <cerrno>
 #include <unistd.h>
 
@@ -13,18 +15,6 @@ constexpr uint64_t kSpan = 64 * 1024; // PFNs per pread at most (512 KiB)
 
 } // namespace
 
-bool pread_full(int fd, void* dst, size_t len, uint64_t off) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n =
-            ::pread(fd, static_cast<char*>(dst) + done, len - done, static_cast<off_t>(off + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<size_t>(n);
-    }
-    return true;
-}
-
 // The values of the members of `set` in words [w0, w1) from a /proc/kpage* file into `out`
 // (indexed by rank, sized by the caller): members closer than kGap share one pread.
 bool read_values(int fd, const FrameSet& set, std::vector<uint64_t>& out, size_t w0, size_t w1) {
@@ -35,7 +25,7 @@ bool read_values(int fd, const FrameSet& set, std::vector<uint64_t>& out, size_t
         if (run.empty() || !ok) return;
         const uint64_t first = run.front(), span = run.back() - first + 1;
         scratch.resize(span);
-        if (!pread_full(fd, scratch.data(), span * sizeof(uint64_t), first * sizeof(uint64_t))) {
+        if (!pread_exact(fd, scratch.data(), span * sizeof(uint64_t), first * sizeof(uint64_t))) {
             ok = false;
             return;
         }

@@ -12,9 +12,6 @@ namespace mml::procfs::frames {
 
 constexpr uint64_t kMaxBitmapBits = uint64_t{1} << 31; // 256 MiB bitmap: beyond, give up
 
-// pread until `len` bytes are read; false on an error or a short file.
-bool pread_full(int fd, void* dst, size_t len, uint64_t off);
-
 // The set of PFNs to read: a bitmap over [base, base + bits) with a rank index, so each
 // page finds its frame's values in O(1) and the frames are walked in PFN order.
 class FrameSet {

@@ -68,7 +68,6 @@ namespace {
 using frames::frames_of;
 using frames::FrameSet;
 using frames::kMaxBitmapBits;
-using frames::pread_full;
 using frames::read_set;
 
 constexpr size_t kThreadMin = 16 * 1024; // frames worth reading with a second thread
@@ -257,11 +256,12 @@ uint64_t probe_zero_pfn(int flags_fd, uint64_t page_size) {
     (void)*static_cast<const volatile char*>(m);
     uint64_t e = 0, flags = 0;
     Fd pm(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
-    const bool ok = pm.fd >= 0 && pread_full(pm.fd, &e, sizeof e,
-                                             reinterpret_cast<uintptr_t>(m) / page_size * sizeof e);
+    const bool ok =
+        pm.fd >= 0 &&
+        pread_exact(pm.fd, &e, sizeof e, reinterpret_cast<uintptr_t>(m) / page_size * sizeof e);
     ::munmap(m, page_size);
     const uint64_t pfn = ok && abi::pm_present(e) ? abi::pm_pfn(e) : 0;
-    if (pfn == 0 || !pread_full(flags_fd, &flags, sizeof flags, pfn * sizeof flags)) return 0;
+    if (pfn == 0 || !pread_exact(flags_fd, &flags, sizeof flags, pfn * sizeof flags)) return 0;
     return (flags >> abi::kKpfZeroPage) & 1 ? pfn : 0;
 }
 

@@ -52,20 +52,6 @@ int slurp(const std::string& path, std::string& buf) {
     return 0;
 }
 
-// Full pread (procfs may return less than asked); returns bytes read or -errno.
-ssize_t pread_all(int fd, void* dst, size_t len, uint64_t off) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n =
-            ::pread(fd, static_cast<char*>(dst) + done, len - done, static_cast<off_t>(off + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -errno;
-        if (n == 0) break;
-        done += static_cast<size_t>(n);
-    }
-    return static_cast<ssize_t>(done);
-}
-
 bool gone(int err) {
     return err == ENOENT || err == ESRCH;
 }

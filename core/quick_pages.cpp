@@ -14,6 +14,8 @@
 // process; the next full snapshot shows it.
 #include "quick_pages.hpp"
 
+#include "fd.hpp"
+
 #include "abi.hpp"
 
 #include <algorithm>
@@ -57,15 +59,8 @@ bool read_entries(int fd, Mapping& m, uint64_t ps, size_t first, size_t last,
     for (size_t i = first; i < last;) {
         const size_t n = std::min<size_t>(last - i, kChunk);
         buf.resize(n);
-        const size_t bytes = n * sizeof(uint64_t);
-        size_t got = 0;
-        while (got < bytes) {
-            const ssize_t r = ::pread(fd, reinterpret_cast<char*>(buf.data()) + got, bytes - got,
-                                      static_cast<off_t>((base + i) * sizeof(uint64_t) + got));
-            if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) return false; // an error, or the mm went away
-            got += static_cast<size_t>(r);
-        }
+        if (!pread_exact(fd, buf.data(), n * sizeof(uint64_t), (base + i) * sizeof(uint64_t)))
+            return false;               // an error, or the mm went away
         Page* dst = m.pages.data() + i; // this process's own pages (PageVec::own)
         for (size_t k = 0; k < n; ++k) dst[k] = Page{buf[k]};
         i += n;
