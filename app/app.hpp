@@ -42,7 +42,9 @@ public:
     void invalidate() { canvas_.invalidate(); }
     bool should_quit() const { return quit_; }
     void set_main_time(std::chrono::steady_clock::time_point t) { bench_.main_t = t; }
-    void swapped() { bench_swapped(); } // after each glfwSwapBuffers
+    // What render() drew, for a partial present (render/present.hpp).
+    const std::vector<render::PixelRect>& drawn() const { return canvas_.drawn(); }
+    void swapped() { bench_swapped(); } // after each present
     int exit_code() const { return exit_code_; }
 
 private:

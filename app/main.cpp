@@ -3,6 +3,7 @@
 #include "app.hpp"
 #include "cli/cli.hpp"
 #include "lab_stop.hpp"
+#include "render/present.hpp"
 
 #include <glad/gl.h> // before GLFW, which then adds no GL header of its own
 
@@ -25,6 +26,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
 
 static void glfw_error_callback(int error, const char* description) {
@@ -36,6 +39,15 @@ static void glfw_error_callback(int error, const char* description) {
 static std::atomic<bool> g_exposed{false};
 static void refresh_callback(GLFWwindow*) {
     g_exposed = true;
+}
+
+// Partial presents pay off where a swap copies every pixel in software (render/present.hpp).
+// MMAPLAB_PRESENT=swap or =part overrides.
+static bool present_in_part() {
+    const char* env = std::getenv("MMAPLAB_PRESENT");
+    if (env) return std::strcmp(env, "part") == 0;
+    const auto* renderer = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+    return renderer && (std::strstr(renderer, "llvmpipe") || std::strstr(renderer, "softpipe"));
 }
 
 int main(int argc, char** argv) {
@@ -78,6 +90,9 @@ int main(int argc, char** argv) {
         return 1;
     }
 
+    mml::render::Presenter presenter(window, present_in_part());
+    const bool check_present = std::getenv("MMAPLAB_CANVAS_CHECK") != nullptr;
+
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGui::GetIO().ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
@@ -113,10 +128,20 @@ int main(int argc, char** argv) {
             int fb_w = 0, fb_h = 0;
             glfwGetFramebufferSize(window, &fb_w, &fb_h);
             if (g_exposed.exchange(false)) app.invalidate();
-            if (app.render(fb_w, fb_h)) glfwSwapBuffers(window);
+            if (app.render(fb_w, fb_h)) {
+                presenter.present(app.drawn(), fb_h);
+                if (check_present) presenter.check(fb_w, fb_h);
+            }
             app.swapped();
         }
         rc = app.exit_code();
+    }
+    if (check_present) {
+        const mml::render::Presenter::Check& c = presenter.checked();
+        std::printf("present check: partial=%d frames=%llu differed=%llu max_pixels=%llu\n",
+                    presenter.partial() ? 1 : 0, static_cast<unsigned long long>(c.frames),
+                    static_cast<unsigned long long>(c.differed),
+                    static_cast<unsigned long long>(c.max_pixels));
     }
 
     ImGui_ImplOpenGL3_Shutdown();

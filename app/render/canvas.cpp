@@ -298,6 +298,7 @@ bool Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, boo
     stats_ = {};
     stats_.screen = int64_t{fb_w} * fb_h;
     drawn_ = false;
+    drawn_rects_.clear();
     const PixelRect screen{0, 0, fb_w, fb_h};
     const bool unit_scale = dd->FramebufferScale.x == 1.0f && dd->FramebufferScale.y == 1.0f;
     const bool usable = unit_scale && DrawMerger::supported() && fb_w > 0 && fb_h > 0;
@@ -319,6 +320,7 @@ bool Canvas::render(ImDrawData* dd, int fb_w, int fb_h, const ImVec4& clear, boo
     now.damage = std::move(damage);
     stats_.age = full ? 0 : back_buffer_age(fb_w, fb_h);
     const std::vector<PixelRect> rects = to_draw(stats_.age, screen);
+    drawn_rects_ = rects;
     stats_.rects = static_cast<int>(rects.size());
     for (const PixelRect& r : rects) stats_.pixels += r.area();
     glViewport(0, 0, fb_w, fb_h);

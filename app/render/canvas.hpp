@@ -61,6 +61,8 @@ public:
         int age = 0;        // frames the back buffer was behind (0: unknown, drawn in full)
     };
     const Stats& stats() const { return stats_; }
+    // The rectangles this frame drew (top-left origin): what a partial present must show.
+    const std::vector<PixelRect>& drawn() const { return drawn_rects_; }
 
 private:
     static constexpr int kHistory = 4; // frames of damage kept (the oldest usable age)
@@ -95,6 +97,7 @@ private:
     uint64_t frame_ = 0; // frames rendered (signatures, list copies)
     uint64_t shown_ = 0; // frames drawn and presented (the history, the frame codes)
     bool drawn_ = false; // this frame drew something
+    std::vector<PixelRect> drawn_rects_;
     bool full_ = true;
     ImVec4 clear_;
     int w_ = 0, h_ = 0;
