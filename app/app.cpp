@@ -450,9 +450,10 @@ void App::drive_automation() {
     if (export_dir_active()) drive_export();
     if (!opts_.screenshot.empty() && script_queued_ && shot_.stage == ShotRequest::Stage::None &&
         !quit_) {
-        const bool drawn = lv_.lesson
-                               ? exec_.idle() && lesson_settled()
-                               : exec_.idle() && snap_ && snap_->action_seq == lab_.action_count();
+        const bool drawn = lv_.lesson ? exec_.idle() && lesson_settled()
+                                      : exec_.idle() && snap_ &&
+                                            snap_->action_seq == lab_.action_count() &&
+                                            !snap_->counters_pending();
         settle_frames_ = drawn ? settle_frames_ + 1 : 0;
         if (settle_frames_ >= 4) {
             const bool twice = opts_.screenshot.ends_with("@2x.png");

@@ -144,16 +144,26 @@ void App::bench_frame_modes() {
 }
 
 void App::bench_latency() {
-    if (bench_.pending && snap_ && snap_->action_seq > bench_.action_before) {
+    const bool has_it = snap_ && snap_->action_seq > bench_.action_before;
+    if (bench_.pending && has_it) {
         bench_.pending = false;
         bench_.shown = true; // this frame draws it; the time is taken at its swap
         bench_.shown_frame = frames_;
+        bench_.stage_at = frames_;
+        bench_.counting = true;
+    }
+    if (bench_.counting && has_it && !snap_->counters_pending()) {
+        bench_.counting = false;
+        bench_.counted = true;
+        bench_.counted_frame = frames_;
         bench_.stage_at = frames_;
         return;
     }
     const bool settled = bench_.actions >= kActions;
     const uint64_t gap = settled ? kSettledGapFrames : kGapFrames;
-    if (bench_.pending || bench_.shown || frames_ < bench_.stage_at + gap) return;
+    if (bench_.pending || bench_.shown || bench_.counting || bench_.counted ||
+        frames_ < bench_.stage_at + gap)
+        return;
     if (bench_.actions >= kActions + kSettledActions) {
         bench_report();
         quit_ = true;
@@ -189,7 +199,8 @@ void App::bench_frame() {
         if (!bench_.scene_error.empty() || exit_code_ != 0) {
             std::fprintf(stderr, "bench: the scene failed: %s\n", bench_.scene_error.c_str());
             quit_ = true;
-        } else if (exec_.idle() && snap_ && snap_->action_seq == lab_.action_count()) {
+        } else if (exec_.idle() && snap_ && snap_->action_seq == lab_.action_count() &&
+                   !snap_->counters_pending()) {
             bench_enter_scene();
         }
         break;
@@ -225,19 +236,22 @@ void App::bench_swapped() {
             std::chrono::duration<double, std::milli>(now - bench_.main_t).count();
         bench_.first_swap_exec_ms = ms_since_exec();
     }
+    BenchRun::Latency& lat = bench_.actions >= kActions ? bench_.settled : bench_.lat;
+    const float ms = std::chrono::duration<float, std::milli>(now - bench_.submit_t).count();
     if (bench_.shown) {
         bench_.shown = false;
-        const float frames = static_cast<float>(bench_.shown_frame - bench_.submit_frame);
-        const float ms = std::chrono::duration<float, std::milli>(now - bench_.submit_t).count();
-        if (bench_.actions++ >= kActions) {
-            bench_.settled_frames.push_back(frames);
-            bench_.settled_ms.push_back(ms);
-            return;
-        }
-        bench_.lat_frames.push_back(frames);
-        bench_.lat_ms.push_back(ms);
-        bench_.lat_build.push_back(
-            std::chrono::duration<float, std::milli>(bench_.built_t - bench_.frame_t).count());
+        lat.frames.push_back(static_cast<float>(bench_.shown_frame - bench_.submit_frame));
+        lat.ms.push_back(ms);
+        if (&lat == &bench_.lat)
+            bench_.lat_build.push_back(
+                std::chrono::duration<float, std::milli>(bench_.built_t - bench_.frame_t).count());
+    }
+    if (bench_.counted) {
+        bench_.counted = false;
+        lat.counters_frames.push_back(
+            static_cast<float>(bench_.counted_frame - bench_.submit_frame));
+        lat.counters_ms.push_back(ms);
+        ++bench_.actions;
     }
 }
 
@@ -306,6 +320,17 @@ ImVec2 App::bench_mouse() const {
     return ImVec2(-FLT_MAX, -FLT_MAX);
 }
 
+// Frames counted after the submitting one; ms to the end of the frame shown (paced).
+static void report_latency(const char* name, const BenchRun::Latency& l, const char* note) {
+    std::printf("bench %s actions=%zu p50_frames=%.0f p99_frames=%.0f p50_ms=%.2f p99_ms=%.2f%s\n",
+                name, l.ms.size(), quantile(l.frames, 0.5), quantile(l.frames, 0.99),
+                quantile(l.ms, 0.5), quantile(l.ms, 0.99), note);
+    std::printf("bench %s_counters p50_frames=%.0f p99_frames=%.0f p50_ms=%.2f p99_ms=%.2f "
+                "(its smaps counters shown too)\n",
+                name, quantile(l.counters_frames, 0.5), quantile(l.counters_frames, 0.99),
+                quantile(l.counters_ms, 0.5), quantile(l.counters_ms, 0.99));
+}
+
 void App::bench_report() {
     bench_.stage = BenchRun::Stage::Done;
     const ImGuiIO& io = ImGui::GetIO();
@@ -320,18 +345,11 @@ void App::bench_report() {
     std::printf("bench action latency: frames paced at 60 Hz (%.2f ms, as a display's vsync "
                 "would; Xvfb has none)\n",
                 kPacedMs);
-    std::printf("bench action_latency actions=%zu p50_frames=%.0f p99_frames=%.0f p50_ms=%.2f "
-                "p99_ms=%.2f\n",
-                bench_.lat_ms.size(), quantile(bench_.lat_frames, 0.5),
-                quantile(bench_.lat_frames, 0.99), quantile(bench_.lat_ms, 0.5),
-                quantile(bench_.lat_ms, 0.99));
+    report_latency("action_latency", bench_.lat, "");
     std::printf("bench action_latency shown_frame_build_ms p50=%.2f p99=%.2f\n",
                 quantile(bench_.lat_build, 0.5), quantile(bench_.lat_build, 0.99));
-    std::printf("bench action_latency_settled actions=%zu p50_frames=%.0f p99_frames=%.0f "
-                "p50_ms=%.2f p99_ms=%.2f (each a second after the last was shown)\n",
-                bench_.settled_ms.size(), quantile(bench_.settled_frames, 0.5),
-                quantile(bench_.settled_frames, 0.99), quantile(bench_.settled_ms, 0.5),
-                quantile(bench_.settled_ms, 0.99));
+    report_latency("action_latency_settled", bench_.settled,
+                   " (each a second after the last was shown)");
     std::printf("bench startup first_swap_ms=%.1f first_swap_since_exec_ms=%.0f "
                 "first_snapshot_frame_ms=%.1f\n",
                 bench_.first_swap_ms, bench_.first_swap_exec_ms, bench_.first_snapshot_ms);

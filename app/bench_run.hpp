@@ -41,12 +41,19 @@ struct BenchRun {
     uint64_t action_before = 0; // lab action count when it was submitted
     uint64_t submit_frame = 0, shown_frame = 0;
     bool shown = false; // shown in the frame being drawn: latency taken at its swap
+    // Its smaps counters, which may come a snapshot after its pages (Process::counters_pending).
+    bool counting = false, counted = false;
+    uint64_t counted_frame = 0;
     Clock::time_point submit_t;
-    std::vector<float> lat_frames, lat_ms;
+    struct Latency {
+        std::vector<float> frames, ms;                   // to the frame showing its pages
+        std::vector<float> counters_frames, counters_ms; // to the one showing its counters too
+    };
+    Latency lat;
     std::vector<float> lat_build; // build phase (ms) of the frame that first shows each action
     // The same, for actions submitted once the lab has settled (a second after the last one
     // was shown: its full snapshot is done), as a student clicking through a lesson.
-    std::vector<float> settled_frames, settled_ms;
+    Latency settled;
     // Start-up: steady clock at main() and the first swaps.
     Clock::time_point main_t;
     double first_swap_ms = -1;      // main() to the first swap

@@ -98,7 +98,7 @@ Process::Process(const Process& o)
       term_signal(o.term_signal), mappings(o.mappings), smaps_raw(o.smaps_raw),
       maps_text(o.maps_text), status(o.status), minflt(o.minflt), majflt(o.majflt),
       pfn_known(o.pfn_known), kpage_known(o.kpage_known), error(o.error), contents(o.contents),
-      carried(o.carried), version(o.version) {
+      carried(o.carried), counters_pending(o.counters_pending), version(o.version) {
     rebase_views(o.smaps_raw);
 }
 
@@ -145,6 +145,12 @@ const Process* Snapshot::process(int pid) const {
     for (const Process& p : processes)
         if (p.pid == pid) return &p;
     return nullptr;
+}
+
+bool Snapshot::counters_pending() const {
+    for (const Process& p : processes)
+        if (p.counters_pending) return true;
+    return false;
 }
 
 const std::vector<Page>& PageVec::empty_vec() {

@@ -138,6 +138,12 @@ struct Process {
     // THP, KSM, page aging) and the mapcounts of pages processes outside the lab map too (libc,
     // the vDSO) can differ; the next full read shows that.
     bool carried = false;
+    // Its mappings' smaps counters (with smaps_raw and maps_text) are those of the read before,
+    // while its mappings, pages, status and fault counters are new: the first of the two quick
+    // snapshots after an action, which shows the action's pages a frame sooner than the
+    // kernel's smaps walk of a large mapping allows (Sampler::sample_quick). The second, with
+    // the counters, follows at once.
+    bool counters_pending = false;
     // Identifies everything above but `contents` and `carried` (set by the Sampler when it
     // publishes): two processes with the same nonzero version show the same (mappings with their
     // pages, status, counters, texts). 0 = unknown, equal to nothing.
@@ -176,6 +182,7 @@ struct Snapshot {
     Capabilities caps;
     std::vector<Process> processes;
     const Process* process(int pid) const;
+    bool counters_pending() const; // some process's are (Process::counters_pending)
 };
 
 using SnapshotPtr = std::shared_ptr<const Snapshot>;

@@ -177,4 +177,70 @@ bool reread(int pid, const Process& was, const std::vector<Range>* win, uint64_t
     return true;
 }
 
+namespace {
+
+// The VMAs of /proc/PID/maps are exactly `was`'s (ranges, permissions, offsets, files).
+bool same_vmas(int pid, const Process& was) {
+    std::string text;
+    if (!procfs::read_file("/proc/" + std::to_string(pid) + "/maps", text)) return false;
+    const std::vector<Mapping> now = procfs::parse_maps(text);
+    if (now.size() != was.mappings.size()) return false;
+    for (size_t k = 0; k < now.size(); ++k) {
+        const Mapping &a = now[k], &b = was.mappings[k];
+        if (a.start != b.start || a.end != b.end || a.perms != b.perms || a.offset != b.offset ||
+            a.dev != b.dev || a.inode != b.inode || a.path != b.path)
+            return false;
+    }
+    return true;
+}
+
+// status and stat of `pid` into `out`.
+bool read_status(int pid, Process& out) {
+    const std::string base = "/proc/" + std::to_string(pid) + "/";
+    std::string text;
+    if (!procfs::read_file(base + "stat", text) ||
+        !procfs::parse_stat(text, out.minflt, out.majflt))
+        return false;
+    if (!procfs::read_file(base + "status", text)) return false;
+    out.status = procfs::parse_status(text);
+    return true;
+}
+
+} // namespace
+
+bool reread_pages(int pid, const Process& was, const std::vector<Range>& win, uint64_t ps,
+                  Process& out, Fresh& fresh) {
+    if (!was.pfn_known || !was.kpage_known || !same_vmas(pid, was)) return false;
+    out = was;
+    out.contents.reset();
+    out.carried = false;
+    out.counters_pending = true;
+    if (!read_status(pid, out)) return false;
+    Fd fd(::open(("/proc/" + std::to_string(pid) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) return false;
+    std::vector<uint64_t> buf;
+    fresh.assign(out.mappings.size(), {});
+    for (size_t k = 0; k < out.mappings.size(); ++k) {
+        Mapping& m = out.mappings[k];
+        const size_t n = m.page_count(ps);
+        if (m.path == "[vsyscall]") continue;
+        if (m.pages.size() != n) return false; // not all_pages before
+        const bool large = m.kind() == MappingKind::Anonymous && m.perms.size() >= 4 &&
+                           m.perms[3] == 'p' && n >= kMinPages && !never_carried(m);
+        if (!large) {
+            if (!read_entries(fd.get(), m, ps, 0, n, buf)) return false;
+            fresh[k].emplace_back(0, n);
+            continue;
+        }
+        for (const Range& w : win) { // the rest stays shared with `was`
+            const uint64_t lo = std::max(w.first, m.start), hi = std::min(w.second, m.end);
+            if (lo >= hi) continue;
+            const size_t first = (lo - m.start) / ps, last = (hi - m.start) / ps;
+            if (!read_entries(fd.get(), m, ps, first, last, buf)) return false;
+            fresh[k].emplace_back(first, last);
+        }
+    }
+    return true;
+}
+
 } // namespace mml::quick

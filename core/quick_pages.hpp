@@ -34,4 +34,12 @@ std::vector<Range> windows(std::vector<Range> ranges);
 bool reread(int pid, const Process& was, const std::vector<Range>* win, uint64_t page_size,
             Process& out, Fresh& fresh);
 
+// For the first of two quick snapshots (Process::counters_pending): `out` is `was` with status,
+// stat and pagemap entries read again (those of large private anonymous mappings only inside
+// `win`), its smaps counters carried. It trusts what reread checks against the new smaps (an
+// untouched mapping's counters); the second snapshot, taken at once, is reread's. False when
+// /proc/PID/maps no longer shows `was`'s mappings, or on a read error.
+bool reread_pages(int pid, const Process& was, const std::vector<Range>& win, uint64_t page_size,
+                  Process& out, Fresh& fresh);
+
 } // namespace mml::quick

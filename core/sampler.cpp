@@ -257,7 +257,7 @@ bool Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
         auto at = std::find_if(full_at_.begin(), full_at_.end(),
                                [&](const auto& e) { return e.first == lp.pid; });
         const Process* was = idle && prev ? prev->process(lp.pid) : nullptr;
-        if (lp.alive && was && ok_alive(*was) && at != full_at_.end() &&
+        if (lp.alive && was && ok_alive(*was) && !was->counters_pending && at != full_at_.end() &&
             now - at->second < opts_.idle_refresh) {
             snap.processes.push_back(*was);
             snap.processes.back().contents.reset();
@@ -301,15 +301,16 @@ bool Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
 }
 
 // False (nothing published) when a snapshot taken later in the lab's history is out already.
-bool Sampler::publish(std::shared_ptr<Snapshot> snap) {
+bool Sampler::publish(std::shared_ptr<Snapshot> snap, bool history) {
     assign_versions(*snap, latest().get()); // off the lock: latest() stays quick for the frames
     std::shared_ptr<Snapshot> light;
-    if (opts_.history > opts_.history_with_pages) light = without_pages(*snap);
+    if (history && opts_.history > opts_.history_with_pages) light = without_pages(*snap);
     std::lock_guard lock(mu_);
     if (latest_ && snap->lab_seq < latest_->lab_seq) return false;
     snap->seq = ++seq_;
     if (light) light->seq = snap->seq;
     latest_ = snap;
+    if (!history) return true;
     history_.push_back({snap, light ? SnapshotPtr(light) : SnapshotPtr(snap)});
     while (history_.size() > opts_.history) history_.pop_front();
     // Older entries give their pages back (a holder of the full one keeps it alive).

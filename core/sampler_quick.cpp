@@ -287,10 +287,11 @@ std::vector<quick::Range> mapping_pages(const Process& p, const Frames& frames, 
 
 // Reads the acting processes again (their pagemap only where their deeds reach, see
 // quick_pages.cpp), then every other one that maps a frame they changed (mapcount, exclusive
-// bit, Pss moved; its pagemap only around those pages); carries the rest. False on any read
-// error.
+// bit, Pss moved; its pagemap only around those pages); carries the rest. Without `counters`,
+// what is read again is all but smaps (quick::reread_pages). False on any read error.
 bool quick_read(const Snapshot& before, const std::vector<LabProcess>& lps,
-                const std::vector<Reach>& reach, uint64_t ps, Snapshot& snap, uint64_t& reads) {
+                const std::vector<Reach>& reach, uint64_t ps, bool counters, Snapshot& snap,
+                uint64_t& reads) {
     snap.processes.resize(lps.size());
     std::vector<quick::Fresh> fresh(lps.size());
     Changes ch;
@@ -301,7 +302,11 @@ bool quick_read(const Snapshot& before, const std::vector<LabProcess>& lps,
         std::string stat;
         settle(lps[i].pid, stat);
         const std::vector<quick::Range> win = quick::windows(reach[i].ranges);
-        if (!quick::reread(lps[i].pid, was, reach[i].anywhere ? nullptr : &win, ps, now, fresh[i]))
+        if (!counters &&
+            (reach[i].anywhere || !quick::reread_pages(lps[i].pid, was, win, ps, now, fresh[i])))
+            return false;
+        if (counters &&
+            !quick::reread(lps[i].pid, was, reach[i].anywhere ? nullptr : &win, ps, now, fresh[i]))
             return false;
         diff_frames(now, was, ps, false, ch, &fresh[i]);
         diff_frames(was, now, ps, true, ch);
@@ -324,9 +329,9 @@ bool quick_read(const Snapshot& before, const std::vector<LabProcess>& lps,
             ok_alive(was) ? quick::windows(mapping_pages(was, ch.shared, ps))
                           : std::vector<quick::Range>{};
         if (!win.empty()) {
-            if (!quick::reread(lps[i].pid, was, &win, ps, p, fresh[i]) ||
-                !fill_kpage(p, was, ch.all, ps, fresh[i]))
-                return false;
+            const bool read = counters ? quick::reread(lps[i].pid, was, &win, ps, p, fresh[i])
+                                       : quick::reread_pages(lps[i].pid, was, win, ps, p, fresh[i]);
+            if (!read || !fill_kpage(p, was, ch.all, ps, fresh[i])) return false;
             ++reads;
             continue;
         }
@@ -343,7 +348,8 @@ SnapshotPtr Sampler::sample_quick(const SnapshotPtr& before) {
     if (!before) return nullptr;
     std::lock_guard quick_lock(quick_mu_);
     const auto t0 = Clock::now();
-    std::shared_ptr<Snapshot> snap = quick(*before);
+    if (opts_.pages_first) publish_pages(*before, t0); // for the frames: counters follow at once
+    std::shared_ptr<Snapshot> snap = quick(*before, true);
     const bool published = snap && publish(snap);
     std::lock_guard lock(mu_);
     if (!published) {
@@ -355,8 +361,25 @@ SnapshotPtr Sampler::sample_quick(const SnapshotPtr& before) {
     return snap;
 }
 
-// The quick snapshot after `before`, or nullptr when it cannot be shown equal to a full one.
-std::shared_ptr<Snapshot> Sampler::quick(const Snapshot& before) {
+SnapshotPtr Sampler::sample_pages(const SnapshotPtr& before) {
+    if (!before) return nullptr;
+    std::lock_guard quick_lock(quick_mu_);
+    return publish_pages(*before, Clock::now());
+}
+
+SnapshotPtr Sampler::publish_pages(const Snapshot& before, Clock::time_point t0) {
+    std::shared_ptr<Snapshot> pages = quick(before, false);
+    if (!pages || !publish(pages, false)) return nullptr;
+    std::lock_guard lock(mu_);
+    ++stats_.pages_first;
+    stats_.last_pages_first_ms =
+        std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return pages;
+}
+
+// The quick snapshot after `before`, or nullptr when it cannot be shown equal to a full one
+// (without `counters`: but for the smaps counters, Process::counters_pending).
+std::shared_ptr<Snapshot> Sampler::quick(const Snapshot& before, bool counters) {
     if (!opts_.pages || !caps_.pfn || !caps_.kpage) return nullptr;
     auto snap = std::make_shared<Snapshot>();
     snap->lab_seq = lab_.journal_seq(); // counted before reading, as in take()
@@ -368,14 +391,16 @@ std::shared_ptr<Snapshot> Sampler::quick(const Snapshot& before) {
     std::vector<Reach> reach;
     uint64_t reads = 0;
     if (!quick_scope(lab_, before, lps, reach) ||
-        !quick_read(before, lps, reach, caps_.page_size, *snap, reads))
+        !quick_read(before, lps, reach, caps_.page_size, counters, *snap, reads))
         return nullptr;
     Watch w;
     {
         std::lock_guard lock(mu_);
         w = watch_;
-        stats_.quick_reads += reads;
-        stats_.quick_carried += lps.size() - reads;
+        if (counters) {
+            stats_.quick_reads += reads;
+            stats_.quick_carried += lps.size() - reads;
+        }
     }
     for (Process& p : snap->processes)
         if (w.pid == p.pid && ok_alive(p)) read_watched(p, w.addr, w.len);

@@ -85,6 +85,26 @@ void expect_same(const mml::Snapshot& q, const mml::Snapshot& f, const char* whe
     }
 }
 
+// The pages-first snapshot (Sampler::sample_pages) against the full one: every page as the
+// full snapshot shows it, fault counters too; the processes it read again are marked as
+// showing the smaps counters of the snapshot before.
+void expect_same_pages_first(const mml::Snapshot& a, const mml::Snapshot& f, const char* when) {
+    ASSERT_EQ(a.processes.size(), f.processes.size()) << when;
+    for (size_t i = 0; i < a.processes.size(); ++i) {
+        const mml::Process &p = a.processes[i], &q = f.processes[i];
+        const std::string who = std::string(when) + " (pages first), pid " + std::to_string(p.pid);
+        ASSERT_EQ(p.pid, q.pid) << who;
+        EXPECT_EQ(p.counters_pending, !p.carried) << who;
+        EXPECT_EQ(p.minflt, q.minflt) << who;
+        EXPECT_EQ(p.status_kb("VmRSS"), q.status_kb("VmRSS")) << who;
+        ASSERT_EQ(p.mappings.size(), q.mappings.size()) << who;
+        for (size_t k = 0; k < p.mappings.size(); ++k)
+            expect_same_pages(p.mappings[k], q.mappings[k], who + " " + p.mappings[k].path);
+    }
+    EXPECT_TRUE(a.counters_pending()) << when;
+    EXPECT_FALSE(f.counters_pending()) << when;
+}
+
 class LabQuick : public ::testing::Test {
 public:
     void SetUp() override {
@@ -102,10 +122,14 @@ public:
     // Returns the quick one (nullptr when it declined).
     mml::SnapshotPtr act(int who, const mml::Request& r, const char* when) {
         EXPECT_TRUE(lab.call(who, r).delivered) << when;
+        pages = sampler.sample_pages(before);
         mml::SnapshotPtr q = sampler.sample_quick(before);
         sampler.request_full(); // no idle copies: every process read again
         mml::SnapshotPtr f = sampler.sample_now();
         if (q) expect_same(*q, *f, when);
+        if (pages) expect_same_pages_first(*pages, *f, when);
+        for (const mml::SnapshotPtr& h : sampler.history())
+            EXPECT_FALSE(h->counters_pending()) << when << ": pages first in the history";
         before = q ? q : f;
         return q;
     }
@@ -126,6 +150,7 @@ public:
     mml::Lab lab{options()};
     mml::Sampler sampler{lab, {0ms, 8, true}};
     mml::SnapshotPtr before;
+    mml::SnapshotPtr pages; // act()'s pages-first snapshot, or nullptr when it declined
     int pid = 0, child = 0;
     uint64_t addr = 0;
 };
@@ -141,6 +166,7 @@ TEST_F(LabQuick, WriteToAFreshPageReadsOnlyTheWriter) {
     for (uint64_t i = 1; i < 12; i += 2) {
         mml::SnapshotPtr q = act(pid, store_req(at(i), "x"), "fresh page in the parent");
         ASSERT_NE(q, nullptr);
+        EXPECT_NE(pages, nullptr) << "a store changes no VMA: its pages can come first";
         EXPECT_TRUE(q->quick);
         EXPECT_FALSE(carried(q, pid));
         child_carried += carried(q, child);
@@ -263,6 +289,8 @@ TEST_F(LabQuickWindow, ActionsInsideWindowsMatchTheFullSnapshot) {
     ASSERT_NE(act(pid, req(Op::TouchRead, {at(101), 3 * page()}), "read: the zero page"), nullptr);
     mml::SnapshotPtr q = act(child, store_req(at(200), "c"), "copy-on-write in the child");
     ASSERT_NE(q, nullptr);
+    ASSERT_NE(pages, nullptr);
+    EXPECT_TRUE(pages->process(pid)->counters_pending) << "the parent's page 200 is exclusive";
     EXPECT_FALSE(carried(q, pid)) << "the parent's page 200 is exclusive now";
     ASSERT_NE(act(child, req(Op::Madvise, {at(600), 8 * page(), MADV_DONTNEED}),
                   "madvise(MADV_DONTNEED) in the child"),
