@@ -359,10 +359,10 @@ private:
                 KpageStats& st) const {
         g.ok = g.ok && checked;
         if (g.ok) {
-            const uint8_t* n = n_.get() - lo_;
+            const uint8_t* n = n_.get();
             for (Page& pg : g.m->pages) {
                 if (!count_candidate(pg.entry, zero_pfn)) continue;
-                const uint8_t c = n[abi::pm_pfn(pg.entry)];
+                const uint8_t c = n[abi::pm_pfn(pg.entry) - lo_];
                 if (c <= 1 || c >= kMax) {
                     g.ok = false;
                     break;

@@ -148,6 +148,44 @@ TEST(Smaps, MalformedLinesGiveErrorsNotMappings) {
     EXPECT_TRUE(procfs::parse_smaps("\n\n").empty());
 }
 
+// The parser scans 8 bytes at a time where 8 remain: names, blanks and values that cross
+// those words, a text that ends without a newline inside one, and sizes too large for 64 bits.
+TEST(Smaps, FieldsAcrossWordsAndAtTheEnd) {
+    const std::string text = "1000-2000 rw-p 00000000 00:00 0\n"
+                             "AVeryLongFieldNameX:          \t       123456 kB\n"
+                             "Seventeen_chars_x:1 kB\n"
+                             "Spaced_N ame:2 kB\n"
+                             "Big: 18446744073709551615 kB\n"
+                             "Bigger: 18446744073709551616 kB\n"
+                             "Longer: 000000000000000000001 kB\n"
+                             "Hex: 1a kB\n"
+                             "\n"
+                             "VmFlags: rd wr mr mw me ac sd nh \n"
+                             "Last:   7 kB";
+    std::vector<procfs::ParseError> errors;
+    auto maps = procfs::parse_smaps(text, &errors);
+    ASSERT_EQ(maps.size(), 1u);
+    const Mapping& m = maps[0];
+    ASSERT_NE(m.field("AVeryLongFieldNameX"), nullptr);
+    EXPECT_EQ(m.field("AVeryLongFieldNameX")->value, "123456 kB");
+    EXPECT_EQ(m.kb("AVeryLongFieldNameX"), 123456u);
+    EXPECT_EQ(m.kb("Seventeen_chars_x"), 1u);
+    EXPECT_EQ(m.field("Spaced_N ame"), nullptr);
+    EXPECT_EQ(m.kb("Big"), 18446744073709551615u);
+    ASSERT_NE(m.field("Bigger"), nullptr);
+    EXPECT_FALSE(m.field("Bigger")->kb.has_value());
+    EXPECT_EQ(m.kb("Longer"), 1u);
+    ASSERT_NE(m.field("Hex"), nullptr);
+    EXPECT_FALSE(m.field("Hex")->kb.has_value());
+    EXPECT_EQ(m.vmflags.size(), 8u);
+    ASSERT_NE(m.field("Last"), nullptr);
+    EXPECT_EQ(m.field("Last")->value, "7 kB");
+    EXPECT_EQ(m.kb("Last"), 7u);
+    EXPECT_EQ(m.smaps_text, text); // one block, to the last byte
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_EQ(errors[0].line, 4);
+}
+
 TEST(Smaps, RollupFields) {
     auto fields = procfs::parse_rollup(fixture("smaps_rollup.txt"));
     ASSERT_EQ(fields.size(), 7u);
