@@ -114,6 +114,15 @@ void App::bench_enter_scene() {
     bench_.stage_at = frames_;
     size_t procs = 0;
     for (const Process& q : snap_->processes) procs += q.state == ProcState::Alive;
+    if (!best) { // no lab process (mmaplab-subject missing?), or no mapping: nothing to measure
+        std::fprintf(stderr,
+                     "bench: the scene has no sampled mapping (%zu lab processes); see "
+                     "the events above\n",
+                     procs);
+        exit_code_ = 1;
+        quit_ = true;
+        return;
+    }
     std::printf("bench scene: %zu lab processes, selected %s (%llu pages) of pid %d, %zu "
                 "panels open, sampling every 100 ms\n",
                 procs, best ? human_size(best->size()).c_str() : "nothing",
@@ -225,6 +234,16 @@ void App::bench_frame() {
 // After each swap: frame times of the measured stage, the first swap, action latency.
 void App::bench_swapped() {
     if (opts_.bench_frames <= 0) return;
+    const float work =
+        std::chrono::duration<float, std::milli>(BenchRun::Clock::now() - bench_.frame_t).count();
+    if (bench_.stage == BenchRun::Stage::Latency && bench_.actions < kActions) {
+        if (bench_.pending && frames_ == bench_.submit_frame + 1)
+            bench_.lat_submit_work.push_back(work);
+        if (bench_.shown) {
+            bench_.lat_shown_work.push_back(work);
+            bench_.lat_shown_damage.push_back(bench_.damage_now);
+        }
+    }
     if (bench_.stage == BenchRun::Stage::Latency) // no vsync under Xvfb: wait like one
         std::this_thread::sleep_until(bench_.frame_t +
                                       std::chrono::duration_cast<BenchRun::Clock::duration>(
@@ -346,8 +365,13 @@ void App::bench_report() {
                 "would; Xvfb has none)\n",
                 kPacedMs);
     report_latency("action_latency", bench_.lat, "");
-    std::printf("bench action_latency shown_frame_build_ms p50=%.2f p99=%.2f\n",
-                quantile(bench_.lat_build, 0.5), quantile(bench_.lat_build, 0.99));
+    std::printf("bench action_latency shown_frame_build_ms p50=%.2f p99=%.2f work_ms p50=%.2f "
+                "p99=%.2f damage p50=%.3f p99=%.3f; submitting frame work_ms p50=%.2f "
+                "p99=%.2f\n",
+                quantile(bench_.lat_build, 0.5), quantile(bench_.lat_build, 0.99),
+                quantile(bench_.lat_shown_work, 0.5), quantile(bench_.lat_shown_work, 0.99),
+                quantile(bench_.lat_shown_damage, 0.5), quantile(bench_.lat_shown_damage, 0.99),
+                quantile(bench_.lat_submit_work, 0.5), quantile(bench_.lat_submit_work, 0.99));
     report_latency("action_latency_settled", bench_.settled,
                    " (each a second after the last was shown)");
     std::printf("bench startup first_swap_ms=%.1f first_swap_since_exec_ms=%.0f "

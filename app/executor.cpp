@@ -147,6 +147,8 @@ void Executor::run() {
         start_error_ = pid ? std::string() : (err.empty() ? "could not start a lab process" : err);
         ready_ = true;
     }
+    // The panels show the (empty) lab from here on: the reason belongs in Events.
+    if (!pid) error_event("/* start the first lab process */", start_error());
     for (;;) {
         Job job;
         {

@@ -58,4 +58,15 @@ TEST_F(GuiTest, QuitsAfterFrames) {
     EXPECT_EQ(run_app(dir_, {"--frames", "30"}, dir_ + "/out.txt", 60), 0);
 }
 
+// A broken install (no mmaplab-subject beside mmaplab): the window still opens, and Events says
+// why there is no lab process (it printed nothing before: the panels only said none was there).
+TEST_F(GuiTest, MissingSubjectIsExplained) {
+    const std::string app = dir_ + "/mmaplab", out = dir_ + "/out.txt";
+    std::filesystem::copy_file(MMAPLAB_APP, app);
+    EXPECT_EQ(run_app(dir_, {"--frames", "30", "--screenshot", dir_ + "/s.png"}, out, 60, app), 0);
+    const std::string log = read_file(out); // the scripted run's transcript of Events
+    EXPECT_NE(log.find("error: > /* start the first lab process */"), std::string::npos) << log;
+    EXPECT_NE(log.find("mmaplab-subject"), std::string::npos) << log;
+}
+
 } // namespace

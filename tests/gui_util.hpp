@@ -84,18 +84,20 @@ inline std::string read_file(const std::string& path) {
     return s.str();
 }
 
-// Runs the app with `args` (stdout to `out`), in a fresh config dir; returns the exit status.
+// Runs the app (`app`, default the build's) with `args` (stdout to `out`), in a fresh config
+// dir; returns the exit status.
 inline int run_app(const std::string& dir, const std::vector<std::string>& args,
-                   const std::string& out, int timeout_s = 120) {
+                   const std::string& out, int timeout_s = 120,
+                   const std::string& app = MMAPLAB_APP) {
     const pid_t pid = fork();
     if (pid == 0) {
         setenv("XDG_CONFIG_HOME", (dir + "/config").c_str(), 1);
         setenv("MMAPLAB_LAYOUT_JSON", (dir + "/layout.json").c_str(), 1);
         freopen(out.c_str(), "w", stdout);
-        std::vector<char*> argv{const_cast<char*>(MMAPLAB_APP)};
+        std::vector<char*> argv{const_cast<char*>(app.c_str())};
         for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
         argv.push_back(nullptr);
-        execv(MMAPLAB_APP, argv.data());
+        execv(app.c_str(), argv.data());
         _exit(127);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
