@@ -6,6 +6,7 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <sstream>
+#include <unistd.h>
 
 using namespace mml;
 
@@ -184,6 +185,32 @@ TEST(Smaps, FieldsAcrossWordsAndAtTheEnd) {
     EXPECT_EQ(m.smaps_text, text); // one block, to the last byte
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_EQ(errors[0].line, 4);
+}
+
+// read_file reads what fits in the buffer in place and the rest in blocks: sizes at and around
+// the block boundaries (16 KiB, then doubling), into a fresh buffer and a reused larger one.
+TEST(ReadFile, WholeFileAtEverySizeAroundItsBlocks) {
+    char path[] = "/tmp/mml-unit-read-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    std::string reused(200 * 1024, 'x');
+    for (size_t size : {size_t{0}, size_t{1}, size_t{16383}, size_t{16384}, size_t{16385},
+                        size_t{49152}, size_t{49153}, size_t{1} << 20, (size_t{3} << 20) + 7}) {
+        std::string text(size, '\0');
+        for (size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + i * 7 % 26);
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+        std::string fresh;
+        ASSERT_TRUE(procfs::read_file(path, fresh)) << size;
+        EXPECT_TRUE(fresh == text) << size << " read " << fresh.size();
+        ASSERT_TRUE(procfs::read_file(path, reused)) << size;
+        EXPECT_TRUE(reused == text) << size << " read " << reused.size();
+    }
+    unlink(path);
+    std::string err, gone = "old";
+    EXPECT_FALSE(procfs::read_file(path, gone, &err));
+    EXPECT_TRUE(gone.empty());
+    EXPECT_NE(err.find(path), std::string::npos);
 }
 
 TEST(Smaps, RollupFields) {
