@@ -253,9 +253,20 @@ void Executor::error_event(const std::string& statement, const std::string& mess
     publish(std::move(e), nullptr);
 }
 
-// Takes the snapshot after the action, fills the fault deltas, and hands the event over.
+// Takes the snapshot after the action, fills the fault deltas, and hands the event over. The
+// action's pages come first when they can (Sampler::sample_pages): the event goes with them
+// (their fault counters are read again), and the snapshot with the counters follows.
 void Executor::publish(Event e, SnapshotPtr before, SnapshotPtr after) {
-    if (!after) after = before ? snapshot_after(before) : sampler_->latest();
+    const SnapshotPtr pages = !after && before ? sampler_->sample_pages(before) : nullptr;
+    if (pages)
+        after = pages;
+    else if (!after)
+        after = before ? snapshot_after(before) : sampler_->latest();
+    hand_over(std::move(e), before, after);
+    if (pages) snapshot_after(before);
+}
+
+void Executor::hand_over(Event e, SnapshotPtr before, const SnapshotPtr& after) {
     if (before && after && e.pid) {
         const Process* b = before->process(e.pid);
         const Process* a = after->process(e.pid);

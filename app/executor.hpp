@@ -80,6 +80,7 @@ private:
     SnapshotPtr fresh_snapshot();
     SnapshotPtr snapshot_after(const SnapshotPtr& before);
     void publish(Event e, SnapshotPtr before, SnapshotPtr after = nullptr);
+    void hand_over(Event e, SnapshotPtr before, const SnapshotPtr& after);
     static Event make_event(const script::StepResult& r);
     void error_event(const std::string& statement, const std::string& message);
 

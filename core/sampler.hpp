@@ -29,11 +29,6 @@ struct SamplerOptions {
     // drawing what it saw (2 cores, llvmpipe). Snapshots asked for after an action are taken
     // on the caller's thread, at its priority.
     int thread_nice = 5;
-    // After an action, a snapshot of its pages without the smaps counters is published before
-    // the quick snapshot (Process::counters_pending): the kernel's smaps walk of a 1 GiB mapping
-    // takes 6-13 ms, most of the time from an action to a frame that shows it. It is shown to
-    // the frames only (latest(), not the history).
-    bool pages_first = true;
 };
 
 // What the Sampler did, for benchmarks and tests.
@@ -48,7 +43,7 @@ struct SamplerStats {
     uint64_t pages_first = 0;    // snapshots of an action's pages before its counters
     uint64_t abandoned = 0;      // full snapshots dropped because the lab acted meanwhile
     double last_quick_ms = 0, last_full_ms = 0; // time to take the latest of each kind
-    double last_pages_first_ms = 0;             // from the action's return to its pages
+    double last_pages_first_ms = 0;             // time to take the latest sample_pages one
     procfs::KpageStats last_kpage;              // of the latest snapshot
 };
 
@@ -66,12 +61,12 @@ public:
     // entries they changed, and carries the others over from `before` (Process::carried). It
     // declines (nullptr: take a full one) when an action's scope is wide (action_scope.hpp), the
     // set of lab processes changed, or PFNs are not visible. Follow it with request_full().
-    // With SamplerOptions::pages_first, sample_pages's snapshot is published before it.
     SnapshotPtr sample_quick(const SnapshotPtr& before);
-    // The action's pages before its counters: a quick snapshot without the smaps walk, whose
-    // re-read processes keep `before`'s smaps counters (Process::counters_pending). Published
-    // to latest() only, not the history. nullptr when a re-read process's VMAs changed, or
-    // when sample_quick would decline.
+    // The action's pages before its counters, for the frames (call sample_quick next): a quick
+    // snapshot without the smaps walk (of a 1 GiB mapping: 6-10 ms, most of the time from an
+    // action to the frame that shows it), whose re-read processes keep `before`'s smaps
+    // counters (Process::counters_pending). Published to latest() only, not the history.
+    // nullptr when a re-read process's VMAs changed, or when sample_quick would decline.
     SnapshotPtr sample_pages(const SnapshotPtr& before);
     void request_full();        // the next snapshot reads every process (no idle copies)
     SnapshotPtr latest() const; // never blocks on /proc
@@ -91,7 +86,6 @@ private:
     bool publish(std::shared_ptr<Snapshot> snap, bool history = true);
     void assign_versions(Snapshot& snap, const Snapshot* prev);
     std::shared_ptr<Snapshot> quick(const Snapshot& before, bool counters);
-    SnapshotPtr publish_pages(const Snapshot& before, std::chrono::steady_clock::time_point t0);
     static void read_watched(Process& p, uint64_t addr, uint64_t len);
     Lab& lab_;
     SamplerOptions opts_;

@@ -348,7 +348,6 @@ SnapshotPtr Sampler::sample_quick(const SnapshotPtr& before) {
     if (!before) return nullptr;
     std::lock_guard quick_lock(quick_mu_);
     const auto t0 = Clock::now();
-    if (opts_.pages_first) publish_pages(*before, t0); // for the frames: counters follow at once
     std::shared_ptr<Snapshot> snap = quick(*before, true);
     const bool published = snap && publish(snap);
     std::lock_guard lock(mu_);
@@ -364,11 +363,8 @@ SnapshotPtr Sampler::sample_quick(const SnapshotPtr& before) {
 SnapshotPtr Sampler::sample_pages(const SnapshotPtr& before) {
     if (!before) return nullptr;
     std::lock_guard quick_lock(quick_mu_);
-    return publish_pages(*before, Clock::now());
-}
-
-SnapshotPtr Sampler::publish_pages(const Snapshot& before, Clock::time_point t0) {
-    std::shared_ptr<Snapshot> pages = quick(before, false);
+    const auto t0 = Clock::now();
+    std::shared_ptr<Snapshot> pages = quick(*before, false);
     if (!pages || !publish(pages, false)) return nullptr;
     std::lock_guard lock(mu_);
     ++stats_.pages_first;
