@@ -47,9 +47,9 @@ namespace mml::procfs {
 //   table entries. Checked every call, mapping by mapping: a frame counted once (its exclusive
 //   bit says otherwise: a mapper we do not see), 255 times or more (one byte per PFN counts
 //   them) or a mismatch with kpagecount on the mapping's first frame or on its frames of a
-//   rotating 1/kKpageRefreshEvery slice (by a hash of the PFN) sends all of that mapping's pages
-//   to kpagecount instead (the benchmark's subject, forked without exec, shares
-//   the benchmark's heap: caught here; tests/lab_kpage.cpp hides a child to show it).
+//   rotating 1/kKpageRefreshEvery slice (by a hash of runs of 8 PFNs) sends all of that mapping's
+//   pages to kpagecount instead (the benchmark's subject, forked without exec, shares the
+//   benchmark's heap: caught here; tests/lab_kpage.cpp hides a child to show it).
 // Reused (KpageReuse, the Sampler only; then nothing is counted): what is known of a shared
 //   anonymous page (read or counted) is copied from the previous snapshot when (1) no lab action
 //   ran in between, (2) its mapping has the same range and the page's pagemap entry in that process
@@ -58,6 +58,10 @@ namespace mml::procfs {
 //   KSM-mergeable (mg) nor huge-page capable. Why the mapcount is then the same: an anonymous page
 //   of a lab process can only be mapped by its fork relatives, which are all lab processes and all
 //   observed; a mapcount changes only when a page table entry changes, which (3) would have seen.
+//   (3) is found in the one walk of the pages that reuses: ranges both snapshots have are compared
+//   entry by entry there (Pass1::pages), the rest before it (reusable); reuse is tentative in that
+//   walk, and when any entry changed the walk is done again with the changed PFNs known (rare:
+//   with no action, only the kernel's own work moves a page).
 //   Flags that change with no page table change (LRU aging, reclaim, mlock of a sibling is an
 //   action and so (1)) are bounded by re-reading a rotating slice: every page is read at least
 //   every kKpageRefreshEvery snapshots (1.6 s at 10 Hz).
@@ -207,22 +211,20 @@ bool pages_read(const Process& p) {
     return true;
 }
 
-// PFNs whose page table entries changed between the previous and this snapshot, in any
-// observed process. False when the sets of processes differ or a mapping went unread: then
-// nothing is reused.
-bool changed_frames(std::span<Process* const> procs, const std::vector<Process>& prev, uint64_t ps,
-                    std::vector<uint64_t>& out) {
+// Whether the previous snapshot may lend values: the same live processes, every mapping's pagemap
+// read. Notes in `out` the PFNs of entries in ranges only one of the two snapshots has (mappings
+// that appeared, went away or changed size); Pass1::pages compares the ranges both have.
+bool reusable(std::span<Process* const> procs, const std::vector<Process>& prev, uint64_t ps,
+              std::vector<uint64_t>& out) {
     size_t prev_alive = 0;
     for (const Process& p : prev) prev_alive += p.state == ProcState::Alive && p.error.empty();
     if (prev_alive != procs.size()) return false;
     for (const Process* p : procs) {
         const Process* q = find_pid(prev, p->pid);
         if (!q || !p->error.empty() || !pages_read(*p)) return false;
-        diff_into(*p, *q, ps, false, out);
+        diff_into(*p, *q, ps, true, out);
         diff_into(*q, *p, ps, true, out); // what went away (ranges p no longer has)
     }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
     return true;
 }
 
@@ -397,25 +399,31 @@ private:
 // Pass 1 over one mapping: derive what the exclusive bit answers, reuse what provably did not
 // change, and list the rest in `todo` (kpagecount), those that need flags also in `flagged`.
 struct Pass1 {
-    const std::vector<uint64_t>* changed = nullptr;
+    // PFNs whose page table entries changed since the previous snapshot. While `noting`, entries
+    // that differ from their twins are added and reuse is tentative (it ignores this list);
+    // otherwise it is sorted, complete, and reuse checks it.
+    std::vector<uint64_t> changed;
+    bool noting = false;
     uint64_t slice = 0, page_size = 4096;
     uint64_t zero_pfn = 0; // with count_shared: the zero page (read, never counted)
     std::vector<Page*> todo, flagged;
     Counted counted;
     KpageStats st;
 
-    // `before`: the previous snapshot's pages of the same range (reuse allowed), or nullptr.
-    // `count`: its shared anonymous pages go to `counted` (count_shared and countable(m)).
-    void mapping(Mapping& m, bool all, const Page* before, bool count) {
+    // `twin`: the previous snapshot's pages of the same range, or nullptr; `lend`: they may lend
+    // their values. `count`: its shared anonymous pages go to `counted` (count_shared and
+    // countable(m)).
+    void mapping(Mapping& m, bool all, const Page* twin, bool lend, bool count) {
         const size_t first_counted = counted.size();
-        pages(m, all, before, count);
+        pages(m, all, twin, lend ? twin : nullptr, count);
         counted.close_group(m, first_counted);
     }
-    void pages(Mapping& m, bool all, const Page* before, bool count) {
+    void pages(Mapping& m, bool all, const Page* twin, const Page* before, bool count) {
         Page* pg = m.pages.data();
         const uint64_t first_vpn = m.start / page_size;
         for (size_t i = 0; i < m.pages.size(); ++i) {
             const uint64_t e = pg[i].entry;
+            if (twin && noting && twin[i].entry != e) note(e, twin[i].entry);
             const uint64_t pfn = abi::pm_pfn(e);
             if (pfn == 0) continue;
             const bool file = abi::pm_file_shared(e);
@@ -443,9 +451,14 @@ struct Pass1 {
             }
         }
     }
+    void note(uint64_t e, uint64_t was) {
+        if (abi::pm_pfn(e) != 0) changed.push_back(abi::pm_pfn(e));
+        if (abi::pm_pfn(was) != 0) changed.push_back(abi::pm_pfn(was));
+    }
     bool reuse(Page& pg, const Page& o, uint64_t pfn) {
         if (o.entry != pg.entry || !o.count_read() ||
-            (!changed->empty() && std::binary_search(changed->begin(), changed->end(), pfn)))
+            (!noting && !changed.empty() &&
+             std::binary_search(changed.begin(), changed.end(), pfn)))
             return false;
         pg.mapcount = o.mapcount;
         pg.kflags = o.kflags;
@@ -497,6 +510,40 @@ bool read_frames(int counts_fd, int flags_fd, Pass1& pass) {
     return true;
 }
 
+// Pass 1 over every mapping of every process whose kpage values can be known (`previous`: the
+// snapshot that may lend values, or nullptr). Every present page's values are written, so it
+// can be run again.
+void pass1(std::span<Process* const> procs, const ReadOptions& opt,
+           const std::vector<Process>* previous, bool count, Pass1& pass) {
+    for (Process* p : procs) {
+        // (A process without PFNs has nothing to compare: entries without PFNs note nothing.)
+        if (!p->kpage_known) continue;
+        PrevPages prev{previous ? find_pid(*previous, p->pid) : nullptr};
+        for (Mapping& m : p->mappings) {
+            if (m.pages.empty()) continue;
+            const VmBits vm(m);
+            const bool all = opt.kpage_all || huge_capable(m, vm);
+            pass.mapping(m, all, prev.twin(m), !all && !vm.mg, count && !all && countable(m, vm));
+        }
+    }
+}
+
+// Pass 1 lending values from `previous`: tentatively while the changed PFNs are noted, then
+// again with them known when there are any (see "Reused" above).
+void pass1_reusing(std::span<Process* const> procs, const ReadOptions& opt,
+                   const std::vector<Process>& previous, Pass1& pass) {
+    pass.noting = true;
+    pass1(procs, opt, &previous, false, pass);
+    pass.noting = false;
+    std::sort(pass.changed.begin(), pass.changed.end());
+    pass.changed.erase(std::unique(pass.changed.begin(), pass.changed.end()), pass.changed.end());
+    if (pass.changed.empty()) return;
+    pass.todo.clear();
+    pass.flagged.clear();
+    pass.st = {};
+    pass1(procs, opt, &previous, false, pass);
+}
+
 } // namespace
 
 bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const KpageReuse* reuse,
@@ -510,17 +557,15 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
     Fd counts(::open("/proc/kpagecount", O_RDONLY | O_CLOEXEC));
     Fd flags(::open("/proc/kpageflags", O_RDONLY | O_CLOEXEC));
     const bool readable = counts.fd >= 0 && flags.fd >= 0;
-    std::vector<uint64_t> changed;
     // Reuse when allowed (the cheapest: only a slice is read again), else count when allowed.
     // (Measured on the forked pair, idle: reuse 12-13 ms, counting 14-17 ms, both with their
     // slice read.)
     const bool may_reuse = readable && reuse && reuse->previous &&
-                           changed_frames(procs, *reuse->previous, pass.page_size, changed);
+                           reusable(procs, *reuse->previous, pass.page_size, pass.changed);
     if (readable && opt.count_shared && !may_reuse &&
         std::all_of(procs.begin(), procs.end(), [](const Process* p) { return pages_read(*p); }))
         pass.zero_pfn = probe_zero_pfn(flags.fd, pass.page_size);
     const bool count = pass.zero_pfn != 0;
-    pass.changed = &changed;
     if (count) { // room for every page: the list is never copied as it grows (half the pages,
                  // as in the benchmark's subject, was a few short: a 2 MB copy)
         size_t pages = 0;
@@ -528,19 +573,11 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
             for (const Mapping& m : p->mappings) pages += m.pages.size();
         pass.counted.reserve(pages);
     }
-    for (Process* p : procs) {
-        p->kpage_known = p->pfn_known && readable;
-        if (!p->kpage_known) continue;
-        PrevPages prev{may_reuse ? find_pid(*reuse->previous, p->pid) : nullptr};
-        for (Mapping& m : p->mappings) {
-            if (m.pages.empty()) continue;
-            const VmBits vm(m);
-            const bool all = opt.kpage_all || huge_capable(m, vm);
-            const Page* before = prev.twin(m);
-            pass.mapping(m, all, all || vm.mg ? nullptr : before,
-                         count && !all && countable(m, vm));
-        }
-    }
+    for (Process* p : procs) p->kpage_known = p->pfn_known && readable;
+    if (may_reuse)
+        pass1_reusing(procs, opt, *reuse->previous, pass);
+    else
+        pass1(procs, opt, nullptr, count, pass);
     pass.counted.run(counts.fd, pass.slice, pass.zero_pfn, pass.todo, pass.st);
     if (stats) *stats = pass.st;
     if (pass.todo.empty()) return readable;
