@@ -146,6 +146,7 @@ private:
     std::vector<ImVec4> panel_rects_; // last frame's, x0 y0 x1 y1 (0: not shown)
     std::vector<ImVec4> cleared_;     // this frame's panels without a background
     std::chrono::steady_clock::time_point last_frame_;
+    std::chrono::steady_clock::time_point busy_since_; // the executor's work began (the menu bar)
 };
 
 } // namespace mml::app

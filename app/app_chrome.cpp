@@ -87,7 +87,11 @@ void App::draw_menu() {
         if (ImGui::MenuItem("Welcome: what to try first")) show_welcome_ = true;
         ImGui::EndMenu();
     }
-    if (exec_.busy()) {
+    // Only for work a user waits on (a script, a large write): a single action is done within a
+    // frame or two, and the word would flash on every click.
+    const auto now = std::chrono::steady_clock::now();
+    if (!exec_.busy()) busy_since_ = now;
+    if (now - busy_since_ >= std::chrono::milliseconds(250)) {
         ImGui::SameLine(0, ImGui::GetFontSize() * 2);
         ImGui::TextDisabled("running\u2026");
     }

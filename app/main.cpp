@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <thread>
 
 static void glfw_error_callback(int error, const char* description) {
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    mml::render::Presenter presenter(window, present_in_part());
+    auto presenter = std::make_unique<mml::render::Presenter>(window, present_in_part());
     const bool check_present = std::getenv("MMAPLAB_CANVAS_CHECK") != nullptr;
 
     IMGUI_CHECKVERSION();
@@ -129,21 +130,22 @@ int main(int argc, char** argv) {
             glfwGetFramebufferSize(window, &fb_w, &fb_h);
             if (g_exposed.exchange(false)) app.invalidate();
             if (app.render(fb_w, fb_h)) {
-                presenter.present(app.drawn(), fb_h);
-                if (check_present) presenter.check(fb_w, fb_h);
+                presenter->present(app.drawn(), fb_h);
+                if (check_present) presenter->check(fb_w, fb_h);
             }
             app.swapped();
         }
         rc = app.exit_code();
     }
     if (check_present) {
-        const mml::render::Presenter::Check& c = presenter.checked();
+        const mml::render::Presenter::Check& c = presenter->checked();
         std::printf("present check: partial=%d frames=%llu differed=%llu max_pixels=%llu\n",
-                    presenter.partial() ? 1 : 0, static_cast<unsigned long long>(c.frames),
+                    presenter->partial() ? 1 : 0, static_cast<unsigned long long>(c.frames),
                     static_cast<unsigned long long>(c.differed),
                     static_cast<unsigned long long>(c.max_pixels));
     }
 
+    presenter.reset(); // its X resources go before the display does
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();

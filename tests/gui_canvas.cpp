@@ -106,7 +106,11 @@ TEST_P(CanvasTest, PartialFramesEqualFullRedraws) {
         // The script's statements run faster than frames: its changes land in 4-8 frames
         // drawn in part (the volume comes from the hover mode).
         EXPECT_GE(c.frames, 2u) << "too few frames were drawn in part to compare";
-        EXPECT_GE(c.unchanged, 100u) << "idle frames were presented again";
+        // Unloaded, ~225 of the 240 frames change nothing. Every new snapshot (10 a second)
+        // changes the status bar, so when a loaded machine (parallel tests) makes frames take
+        // ~100 ms, most frames have something new: 34-79 unchanged were seen. Something that
+        // changed every frame by itself would leave none.
+        EXPECT_GE(c.unchanged, 20u) << "idle frames were presented again";
     }
     EXPECT_EQ(c.differed, 0u) << c.frames << " frames compared; the worst differed in "
                               << c.max_pixels << " pixels";

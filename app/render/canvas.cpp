@@ -142,7 +142,7 @@ void changed_runs(const ImDrawList& l, const ImVector<ImDrawVert>& old, const Im
 // With the list's copy from the last frame: when only vertices changed (same triangles and
 // commands), which triangles they belong to (ListSignature::exact).
 void Canvas::diff_with_copy(const ImDrawList& l, ImVec2 origin, ListSignature& sig) {
-    constexpr size_t kMaxRuns = 8; // more: one rectangle over all of them
+    constexpr size_t kMaxRuns = 8; // more: merged into as many (limit_rects)
     auto it = copies_.find(&l);
     if (it == copies_.end() || it->second.hash == sig.hash) return;
     const ListCopy& was = it->second;
@@ -159,9 +159,14 @@ void Canvas::diff_with_copy(const ImDrawList& l, ImVec2 origin, ListSignature& s
         if (!c.UserCallback && c.ElemCount != 0)
             changed_runs(l, was.vtx, c, changed, origin, sig.changed);
     if (sig.changed.size() > kMaxRuns) {
-        PixelRect all;
-        for (const PixelRect& r : sig.changed) all = unite(all, r);
-        sig.changed.assign(1, all);
+        make_disjoint(sig.changed);
+        if (sig.changed.size() <= DamageTracker::kMergeMax) {
+            limit_rects(sig.changed, kMaxRuns); // values in a few rows: a few bands, not a box
+        } else {
+            PixelRect all;
+            for (const PixelRect& r : sig.changed) all = unite(all, r);
+            sig.changed.assign(1, all);
+        }
     }
     sig.exact = true;
 }

@@ -8,6 +8,9 @@
 #define GLFW_EXPOSE_NATIVE_GLX
 #include <GLFW/glfw3native.h>
 #include <X11/Xutil.h>
+#include <X11/extensions/XShm.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -51,11 +54,61 @@ unsigned long pixel_at(XImage* img, int x, int y) {
 
 } // namespace
 
+// A window-sized image the X server fills through shared memory: XGetImage would send 8 MB
+// through the socket per check, which stalls every other client of a shared Xvfb (the GUI
+// tests run in parallel).
+class Presenter::Grab {
+public:
+    Grab(Display* dpy, int w, int h) : dpy_(dpy), w_(w), h_(h) {
+        if (!XShmQueryExtension(dpy)) return;
+        const int screen = DefaultScreen(dpy);
+        img_ = XShmCreateImage(dpy, DefaultVisual(dpy, screen),
+                               static_cast<unsigned>(DefaultDepth(dpy, screen)), ZPixmap, nullptr,
+                               &info_, static_cast<unsigned>(w), static_cast<unsigned>(h));
+        if (!img_) return;
+        info_.shmid =
+            shmget(IPC_PRIVATE, static_cast<size_t>(img_->bytes_per_line) * h, IPC_CREAT | 0600);
+        info_.shmaddr = img_->data = static_cast<char*>(shmat(info_.shmid, nullptr, 0));
+        shmctl(info_.shmid, IPC_RMID, nullptr); // gone once both sides detach
+        info_.readOnly = False;
+        attached_ = info_.shmaddr != reinterpret_cast<char*>(-1) && XShmAttach(dpy, &info_);
+        XSync(dpy, False);
+    }
+    ~Grab() {
+        if (attached_) XShmDetach(dpy_, &info_);
+        if (img_) {
+            if (info_.shmaddr && info_.shmaddr != reinterpret_cast<char*>(-1)) shmdt(info_.shmaddr);
+            img_->data = nullptr;
+            XDestroyImage(img_);
+        }
+    }
+    Grab(const Grab&) = delete;
+    Grab& operator=(const Grab&) = delete;
+    bool fits(int w, int h) const { return w == w_ && h == h_; }
+    // The window's pixels (nullptr when shared memory does not work here).
+    XImage* read(Window win) {
+        return attached_ && XShmGetImage(dpy_, win, img_, 0, 0, AllPlanes) ? img_ : nullptr;
+    }
+
+private:
+    Display* dpy_;
+    int w_, h_;
+    XShmSegmentInfo info_{};
+    XImage* img_ = nullptr;
+    bool attached_ = false;
+};
+
+Presenter::~Presenter() = default;
+
 void Presenter::check(int fb_w, int fb_h) {
     if (!copy_ || fb_w <= 0 || fb_h <= 0) return;
     auto* dpy = static_cast<Display*>(display_);
-    XImage* img = XGetImage(dpy, glfwGetX11Window(window_), 0, 0, static_cast<unsigned>(fb_w),
-                            static_cast<unsigned>(fb_h), AllPlanes, ZPixmap);
+    if (!grab_ || !grab_->fits(fb_w, fb_h)) grab_ = std::make_unique<Grab>(dpy, fb_w, fb_h);
+    XImage* img = grab_->read(glfwGetX11Window(window_));
+    XImage* own = img ? nullptr
+                      : XGetImage(dpy, glfwGetX11Window(window_), 0, 0, static_cast<unsigned>(fb_w),
+                                  static_cast<unsigned>(fb_h), AllPlanes, ZPixmap);
+    if (own) img = own;
     if (!img) return;
     back_.resize(static_cast<size_t>(fb_w) * static_cast<size_t>(fb_h) * 4);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
@@ -73,7 +126,7 @@ void Presenter::check(int fb_w, int fb_h) {
             for (int c = 0; c < 3; ++c) same = same && ((px & masks[c]) >> shifts[c]) == b[c];
             differ += !corner && !same;
         }
-    XDestroyImage(img);
+    if (own) XDestroyImage(own);
     ++checked_.frames;
     checked_.differed += differ != 0;
     checked_.max_pixels = std::max(checked_.max_pixels, differ);

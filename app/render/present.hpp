@@ -9,6 +9,7 @@
 #include "render/damage.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 struct GLFWwindow;
@@ -20,6 +21,9 @@ public:
     // `allow`: false keeps to swaps (MMAPLAB_PRESENT=swap, or a hardware driver, where a swap
     // costs nothing and copies may tear).
     Presenter(GLFWwindow* window, bool allow);
+    ~Presenter();
+    Presenter(const Presenter&) = delete;
+    Presenter& operator=(const Presenter&) = delete;
     bool partial() const { return copy_ != nullptr; }
     // Shows `rects` (top-left origin, pixels) of the back buffer, `fb_h` high; with swaps, all.
     void present(const std::vector<PixelRect>& rects, int fb_h);
@@ -42,6 +46,8 @@ private:
     unsigned long drawable_ = 0;
     Check checked_;
     std::vector<uint8_t> back_;
+    class Grab; // the window's pixels from the X server (MIT-SHM where it works)
+    std::unique_ptr<Grab> grab_;
 };
 
 } // namespace mml::render
