@@ -242,6 +242,11 @@ void App::bench_swapped() {
         if (bench_.shown) {
             bench_.lat_shown_work.push_back(work);
             bench_.lat_shown_damage.push_back(bench_.damage_now);
+            const auto ms = [](BenchRun::Clock::time_point a, BenchRun::Clock::time_point z) {
+                return std::chrono::duration<float, std::milli>(z - a).count();
+            };
+            bench_.lat_shown_submit.push_back(ms(bench_.built_t, bench_.rendered_t));
+            bench_.lat_shown_present.push_back(ms(bench_.rendered_t, BenchRun::Clock::now()));
         }
     }
     if (bench_.stage == BenchRun::Stage::Latency) // no vsync under Xvfb: wait like one
@@ -372,6 +377,10 @@ void App::bench_report() {
                 quantile(bench_.lat_shown_work, 0.5), quantile(bench_.lat_shown_work, 0.99),
                 quantile(bench_.lat_shown_damage, 0.5), quantile(bench_.lat_shown_damage, 0.99),
                 quantile(bench_.lat_submit_work, 0.5), quantile(bench_.lat_submit_work, 0.99));
+    std::printf("bench action_latency shown_frame submit_ms p50=%.2f p99=%.2f "
+                "rasterize_and_present_ms p50=%.2f p99=%.2f\n",
+                quantile(bench_.lat_shown_submit, 0.5), quantile(bench_.lat_shown_submit, 0.99),
+                quantile(bench_.lat_shown_present, 0.5), quantile(bench_.lat_shown_present, 0.99));
     report_latency("action_latency_settled", bench_.settled,
                    " (each a second after the last was shown)");
     std::printf("bench startup first_swap_ms=%.1f first_swap_since_exec_ms=%.0f "

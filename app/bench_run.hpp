@@ -54,6 +54,7 @@ struct BenchRun {
     // Work (ms, before the paced wait) of the frame that submits each action and of the one
     // that first shows it: over 16.67 ms, either one pushes the latency past two frames.
     std::vector<float> lat_submit_work, lat_shown_work, lat_shown_damage;
+    std::vector<float> lat_shown_submit, lat_shown_present; // GL submit; rasterize and present
     // The same, for actions submitted once the lab has settled (a second after the last one
     // was shown: its full snapshot is done), as a student clicking through a lesson.
     Latency settled;

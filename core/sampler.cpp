@@ -97,8 +97,7 @@ void Sampler::unwatch() {
 
 void Sampler::run() {
     // Best effort: raising a nice value needs no privilege.
-    if (opts_.thread_nice != 0)
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), opts_.thread_nice);
+    lower_this_thread();
     std::unique_lock lock(mu_);
     while (running_) {
         const bool steady = !paused_ && opts_.interval.count() > 0;
@@ -214,6 +213,11 @@ void Sampler::read_watched(Process& p, uint64_t addr, uint64_t len) {
     else
         read_contents(p.pid, *m, addr, len, c);
     p.contents = std::move(c);
+}
+
+void Sampler::lower_this_thread() const {
+    if (opts_.thread_nice != 0)
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), opts_.thread_nice);
 }
 
 SamplerStats Sampler::stats() const {

@@ -76,6 +76,9 @@ public:
     void watch(int pid, uint64_t addr, uint64_t len);
     void unwatch();
     SamplerStats stats() const;
+    // The calling thread takes the steady thread's priority (SamplerOptions::thread_nice): for
+    // snapshots the frames need less urgently than the CPU to draw them.
+    void lower_this_thread() const;
 
 private:
     void run();

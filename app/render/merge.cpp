@@ -20,6 +20,35 @@ void append_buffers(ImDrawList& out, const ImDrawList& in) {
                     static_cast<size_t>(in.IdxBuffer.Size) * sizeof(ImDrawIdx));
 }
 
+void append_vertices(ImDrawList& out, const ImDrawList& in) {
+    const int v = out.VtxBuffer.Size;
+    out.VtxBuffer.resize(v + in.VtxBuffer.Size);
+    if (in.VtxBuffer.Size)
+        std::memcpy(out.VtxBuffer.Data + v, in.VtxBuffer.Data,
+                    static_cast<size_t>(in.VtxBuffer.Size) * sizeof(ImDrawVert));
+}
+
+// Appends to out.IdxBuffer the triangles of `c` whose bounding box comes within a pixel of
+// `cut`; returns how many indices. A triangle that stays clear of it draws nothing there, and
+// llvmpipe would still shade and bin it once per rectangle: a window's text for a number that
+// ticked in one row.
+unsigned append_reaching(ImDrawList& out, const ImDrawList& in, const ImDrawCmd& c,
+                         const ImVec4& cut) {
+    const ImDrawIdx* idx = in.IdxBuffer.Data + c.IdxOffset;
+    const ImDrawVert* vtx = in.VtxBuffer.Data + c.VtxOffset;
+    const size_t start = static_cast<size_t>(out.IdxBuffer.Size);
+    for (unsigned t = 0; t + 2 < c.ElemCount; t += 3) {
+        const ImVec2 &a = vtx[idx[t]].pos, &b = vtx[idx[t + 1]].pos, &d = vtx[idx[t + 2]].pos;
+        if (std::max({a.x, b.x, d.x}) < cut.x - 1 || std::min({a.x, b.x, d.x}) > cut.z + 1 ||
+            std::max({a.y, b.y, d.y}) < cut.y - 1 || std::min({a.y, b.y, d.y}) > cut.w + 1)
+            continue;
+        out.IdxBuffer.push_back(idx[t]);
+        out.IdxBuffer.push_back(idx[t + 1]);
+        out.IdxBuffer.push_back(idx[t + 2]);
+    }
+    return static_cast<unsigned>(static_cast<size_t>(out.IdxBuffer.Size) - start);
+}
+
 void push_cmd(ImDrawList& out, const ImDrawCmd& c, int vtx_base, int idx_base) {
     out.CmdBuffer.push_back(c);
     out.CmdBuffer.back().VtxOffset += static_cast<unsigned>(vtx_base);
@@ -98,7 +127,6 @@ void DrawMerger::merge(ImDrawData* dd, const std::vector<PixelRect>& clips) {
     ImDrawList& out = begin(dd);
     const int lists = dd->CmdListsCount;
     vtx_base_.assign(static_cast<size_t>(lists), -1);
-    idx_base_.assign(static_cast<size_t>(lists), -1);
     ImVec4 cut;
     const float fb_h = dd->DisplaySize.y; // framebuffer scale 1
     for (const PixelRect& r : clips) {
@@ -113,13 +141,18 @@ void DrawMerger::merge(ImDrawData* dd, const std::vector<PixelRect>& clips) {
                     continue;
                 const size_t k = static_cast<size_t>(n);
                 if (reset && vtx_base_[k] < 0) continue; // no callback of this list drawn
-                if (vtx_base_[k] < 0) { // first command of this list: copy its buffers
+                if (vtx_base_[k] < 0) { // first command of this list: copy its vertices
                     vtx_base_[k] = out.VtxBuffer.Size;
-                    idx_base_[k] = out.IdxBuffer.Size;
-                    append_buffers(out, in);
+                    append_vertices(out, in);
                 }
-                push_cmd(out, c, vtx_base_[k], idx_base_[k]);
-                if (!reset) out.CmdBuffer.back().ClipRect = cut;
+                const int at = out.IdxBuffer.Size;
+                const unsigned elems = c.UserCallback ? 0 : append_reaching(out, in, c, cut);
+                if (!c.UserCallback && elems == 0) continue;
+                push_cmd(out, c, vtx_base_[k], 0);
+                ImDrawCmd& pushed = out.CmdBuffer.back();
+                pushed.IdxOffset = static_cast<unsigned>(at);
+                pushed.ElemCount = elems;
+                if (!reset) pushed.ClipRect = cut;
             }
         }
     }

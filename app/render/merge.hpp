@@ -26,8 +26,9 @@ public:
     // next call; a no-op for a single list or when not supported().
     void merge(ImDrawData* dd);
     // The same, keeping only what falls inside `clips` (disjoint, in framebuffer pixels at a
-    // framebuffer scale of 1): each command once per rectangle it meets, clipped to it. Lists
-    // outside every rectangle are not copied at all. Requires supported().
+    // framebuffer scale of 1): each command once per rectangle it meets, clipped to it, with
+    // only its triangles that reach the rectangle. Lists outside every rectangle are not
+    // copied at all. Requires supported().
     void merge(ImDrawData* dd, const std::vector<PixelRect>& clips);
 
 private:
@@ -35,7 +36,7 @@ private:
     void finish(ImDrawData* dd);
     ImDrawList* list_ = nullptr; // made with the context's shared data on first use
     ImDrawList* lists_[1] = {};
-    std::vector<int> vtx_base_, idx_base_; // per input list; -1 when not copied
+    std::vector<int> vtx_base_; // per input list; -1 when not copied
 };
 
 } // namespace mml::render
