@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,6 +41,14 @@ static void glfw_error_callback(int error, const char* description) {
 static std::atomic<bool> g_exposed{false};
 static void refresh_callback(GLFWwindow*) {
     g_exposed = true;
+}
+
+// Tests (MMAPLAB_TEST_RESIZE): the window shrinks at frame 60 and grows back at frame 120, as a
+// user dragging its corner would (partial presents must follow a new size).
+static void test_resize(GLFWwindow* window, uint64_t frame, int width, int height) {
+    static const bool on = std::getenv("MMAPLAB_TEST_RESIZE") != nullptr;
+    if (on && frame == 60) glfwSetWindowSize(window, width * 3 / 4, height * 3 / 4);
+    if (on && frame == 120) glfwSetWindowSize(window, width, height);
 }
 
 // Partial presents pay off where a swap copies every pixel in software (render/present.hpp).
@@ -115,6 +124,7 @@ int main(int argc, char** argv) {
         mml::app::App app(window, gui);
         app.set_main_time(main_t);
         auto next_frame = std::chrono::steady_clock::now();
+        uint64_t frame = 0;
         while (!glfwWindowShouldClose(window) && !app.should_quit() &&
                mml::stop::signal_received() == 0) {
             if (paced) {
@@ -130,10 +140,11 @@ int main(int argc, char** argv) {
             glfwGetFramebufferSize(window, &fb_w, &fb_h);
             if (g_exposed.exchange(false)) app.invalidate();
             if (app.render(fb_w, fb_h)) {
-                presenter->present(app.drawn(), fb_h);
-                if (check_present) presenter->check(fb_w, fb_h);
+                const bool copied = presenter->present(app.drawn(), fb_w, fb_h);
+                if (check_present && copied) presenter->check(fb_w, fb_h);
             }
             app.swapped();
+            test_resize(window, ++frame, width, height);
         }
         rc = app.exit_code();
     }

@@ -27,13 +27,16 @@ Presenter::Presenter(GLFWwindow* window, bool allow) : window_(window) {
     copy_ = reinterpret_cast<CopySubBuffer>(glfwGetProcAddress("glXCopySubBufferMESA"));
 }
 
-void Presenter::present(const std::vector<PixelRect>& rects, int fb_h) {
-    if (!copy_) {
+bool Presenter::present(const std::vector<PixelRect>& rects, int fb_w, int fb_h) {
+    if (!copy_ || fb_w != w_ || fb_h != h_) {
         glfwSwapBuffers(window_);
-        return;
+        w_ = fb_w;
+        h_ = fb_h;
+        return false;
     }
     for (const PixelRect& r : rects) // GLX counts rows from the bottom
         if (!r.empty()) copy_(display_, drawable_, r.x0, fb_h - r.y1, r.x1 - r.x0, r.y1 - r.y0);
+    return true;
 }
 
 namespace {

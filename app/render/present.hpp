@@ -25,8 +25,11 @@ public:
     Presenter(const Presenter&) = delete;
     Presenter& operator=(const Presenter&) = delete;
     bool partial() const { return copy_ != nullptr; }
-    // Shows `rects` (top-left origin, pixels) of the back buffer, `fb_h` high; with swaps, all.
-    void present(const std::vector<PixelRect>& rects, int fb_h);
+    // Shows `rects` (top-left origin, pixels) of the back buffer, fb_w x fb_h; with swaps, all.
+    // A new size is presented with a swap: only a swap makes Mesa's software winsys look at
+    // the window's size again (a copy would keep the old back buffer, offset by the change).
+    // True when it copied (the back buffer still holds what the window shows).
+    bool present(const std::vector<PixelRect>& rects, int fb_w, int fb_h);
 
     // Self-check (tests, MMAPLAB_CANVAS_CHECK): after a partial present, what the window shows
     // is read back from the X server and compared with the back buffer, pixel for pixel (the
@@ -44,6 +47,7 @@ private:
     CopySubBuffer copy_ = nullptr;
     void* display_ = nullptr;
     unsigned long drawable_ = 0;
+    int w_ = 0, h_ = 0; // the size last presented
     Check checked_;
     std::vector<uint8_t> back_;
     class Grab; // the window's pixels from the X server (MIT-SHM where it works)
