@@ -1,5 +1,6 @@
 // The frame canvas (see canvas.hpp).
 #include "render/canvas.hpp"
+#include "render/reshape.hpp"
 
 #include <glad/gl.h>
 #if __has_include(<imgui_impl_opengl3.h>)
@@ -25,13 +26,6 @@ uint64_t mix(uint64_t h, const void* p, size_t n) {
 
 template <typename T> uint64_t mix(uint64_t h, const T& v) {
     return mix(h, &v, sizeof v);
-}
-
-PixelRect pixel_bounds(const ImVec4& clip, ImVec2 origin) {
-    return {static_cast<int>(std::floor(clip.x - origin.x)),
-            static_cast<int>(std::floor(clip.y - origin.y)),
-            static_cast<int>(std::ceil(clip.z - origin.x)),
-            static_cast<int>(std::ceil(clip.w - origin.y))};
 }
 
 // The two pixels that carry the frame code (GL coordinates: top-left and bottom-right).
@@ -104,6 +98,13 @@ bool same_commands(const ImVector<ImDrawCmd>& a, const ImVector<ImDrawCmd>& b) {
     return true;
 }
 
+ListBuffers buffers(const ImVector<ImDrawVert>& v, const ImVector<ImDrawIdx>& i,
+                    const ImVector<ImDrawCmd>& c) {
+    return {{v.Data, static_cast<size_t>(v.Size)},
+            {i.Data, static_cast<size_t>(i.Size)},
+            {c.Data, static_cast<size_t>(c.Size)}};
+}
+
 void grow(ImVec4& box, ImVec2 p) {
     box = {std::min(box.x, p.x), std::min(box.y, p.y), std::max(box.z, p.x), std::max(box.w, p.y)};
 }
@@ -149,8 +150,13 @@ void Canvas::diff_with_copy(const ImDrawList& l, ImVec2 origin, ListSignature& s
     if (was.vtx.Size != l.VtxBuffer.Size || was.idx.Size != l.IdxBuffer.Size ||
         std::memcmp(was.idx.Data, l.IdxBuffer.Data,
                     static_cast<size_t>(l.IdxBuffer.size_in_bytes())) != 0 ||
-        !same_commands(was.cmds, l.CmdBuffer))
+        !same_commands(was.cmds, l.CmdBuffer)) {
+        // Reshaped: triangles added or removed somewhere (render/reshape.hpp).
+        sig.exact = reshaped_damage(buffers(was.vtx, was.idx, was.cmds),
+                                    buffers(l.VtxBuffer, l.IdxBuffer, l.CmdBuffer), origin,
+                                    kMaxRuns, sig.changed);
         return;
+    }
     std::vector<uint8_t> changed(static_cast<size_t>(l.VtxBuffer.Size));
     for (int v = 0; v < l.VtxBuffer.Size; ++v)
         changed[static_cast<size_t>(v)] =

@@ -110,7 +110,9 @@ namespace {
 // Where a list changed between two frames: nothing; only some vertices' triangles and some
 // callbacks' clip rectangles (same shape: see ListSignature::exact); or everywhere it was and is.
 void list_damage(const ListSignature& was, const ListSignature& now, std::vector<PixelRect>& out) {
-    const bool same_shape = (now.hash == was.hash || now.exact) && now.bounds == was.bounds &&
+    // An exact list's changed triangles cover any change of its bounds (where they were too).
+    const bool same_shape = (now.hash == was.hash || now.exact) &&
+                            (now.exact || now.bounds == was.bounds) &&
                             now.callbacks.size() == was.callbacks.size();
     if (!same_shape) {
         out.push_back(was.bounds);

@@ -54,7 +54,9 @@ struct ListSignature {
     // Set when the list kept its shape since the last frame (same triangles, commands and
     // callbacks in the same places) and only some vertices moved or changed colour: `changed`
     // then covers every triangle that uses one of them, where it was and where it is (a number
-    // that ticked in a table, not the whole table).
+    // that ticked in a table, not the whole table). Also set for a list without callbacks that
+    // gained or lost triangles in one stretch (render/reshape.hpp): `changed` covers that
+    // stretch, where it was and where it is.
     bool exact = false;
     std::vector<PixelRect> changed;
 };
