@@ -26,24 +26,25 @@ const char* const kMore = "mprotect(p, 4 * 4096, PROT_READ);\n"
                           "@child: p[14 * 4096] = 'G';\n"
                           "@child: p[15 * 4096] = 'H';\n";
 
+// The numbers of the first line of `log` matching `pattern` (its groups), or none.
+std::vector<unsigned long long> numbers(const std::string& log, const char* pattern) {
+    std::smatch m;
+    std::vector<unsigned long long> out;
+    if (std::regex_search(log, m, std::regex(pattern)))
+        for (size_t k = 1; k < m.size(); ++k) out.push_back(std::stoull(m[k]));
+    return out;
+}
+
 struct CheckLine {
     unsigned long long frames = 0, differed = 0, max_pixels = 0, unchanged = 0;
     bool found = false;
 };
 
 CheckLine parse(const std::string& log) {
-    CheckLine c;
-    std::smatch m;
-    const std::regex re(
-        "canvas check: frames=(\\d+) differed=(\\d+) max_pixels=(\\d+) unchanged=(\\d+)");
-    if (std::regex_search(log, m, re)) {
-        c.found = true;
-        c.frames = std::stoull(m[1]);
-        c.differed = std::stoull(m[2]);
-        c.max_pixels = std::stoull(m[3]);
-        c.unchanged = std::stoull(m[4]);
-    }
-    return c;
+    const auto n = numbers(
+        log, "canvas check: frames=(\\d+) differed=(\\d+) max_pixels=(\\d+) unchanged=(\\d+)");
+    if (n.size() != 4) return {};
+    return {n[0], n[1], n[2], n[3], true};
 }
 
 // The window's own pixels after partial presents (render/present.hpp), against the back buffer.
@@ -53,18 +54,10 @@ struct PresentLine {
 };
 
 PresentLine parse_present(const std::string& log) {
-    PresentLine c;
-    std::smatch m;
-    const std::regex re(
-        "present check: partial=(\\d) frames=(\\d+) differed=(\\d+) max_pixels=(\\d+)");
-    if (std::regex_search(log, m, re)) {
-        c.found = true;
-        c.partial = m[1] == "1";
-        c.frames = std::stoull(m[2]);
-        c.differed = std::stoull(m[3]);
-        c.max_pixels = std::stoull(m[4]);
-    }
-    return c;
+    const auto n = numbers(
+        log, "present check: partial=(\\d) frames=(\\d+) differed=(\\d+) max_pixels=(\\d+)");
+    if (n.size() != 4) return {};
+    return {true, n[0] == 1, n[1], n[2], n[3]};
 }
 
 class CanvasTest : public ::testing::TestWithParam<const char*> {
