@@ -9,8 +9,6 @@ namespace mml {
 
 namespace {
 
-const std::vector<Page> kNoPages;
-
 bool starts_with(std::string_view s, std::string_view prefix) {
     return s.substr(0, prefix.size()) == prefix;
 }
@@ -151,18 +149,6 @@ bool Snapshot::counters_pending() const {
     for (const Process& p : processes)
         if (p.counters_pending) return true;
     return false;
-}
-
-const std::vector<Page>& PageVec::empty_vec() {
-    return kNoPages;
-}
-
-std::vector<Page>& PageVec::own() {
-    if (!p_)
-        p_ = std::make_shared<std::vector<Page>>();
-    else if (p_.use_count() > 1) // shared with a copy: this one gets its own
-        p_ = std::make_shared<std::vector<Page>>(*p_);
-    return *p_;
 }
 
 } // namespace mml

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <initializer_list>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,44 +42,67 @@ struct Page {
     bool flags_read() const { return (kread & kFlagsRead) != 0 || kflags != 0; }
 };
 
-// The pages of a mapping, shared by copies until one of them changes: copying a Mapping (a
-// snapshot carrying a process it did not read again, the history) copies a pointer, not
-// megabytes; a copy that changes its pages copies them first (copy on write). Const access
-// never copies; every non-const accessor makes the pages this object's own first, so a
-// Page& or Page* from it may be written (until the next copy of the object is made).
-class PageVec {
+// A vector shared by copies until one of them changes (copy on write): copying a Mapping (a
+// snapshot carrying a process it did not read again, the history, a block of smaps text the
+// reader found unchanged) copies a pointer, not megabytes. Const access never copies; every
+// non-const accessor makes the elements this object's own first, so a T& or T* from it may be
+// written (until the next copy of the object is made).
+template <typename T> class CowVec {
 public:
-    PageVec() = default;
-    PageVec(std::vector<Page> v) : p_(std::make_shared<std::vector<Page>>(std::move(v))) {}
-    PageVec(size_t n, const Page& pg) : PageVec(std::vector<Page>(n, pg)) {}
+    CowVec() = default;
+    CowVec(std::vector<T> v) : p_(std::make_shared<std::vector<T>>(std::move(v))) {}
+    CowVec(std::initializer_list<T> v) : CowVec(std::vector<T>(v)) {}
+    CowVec(size_t n, const T& x) : CowVec(std::vector<T>(n, x)) {}
 
     size_t size() const { return p_ ? p_->size() : 0; }
     bool empty() const { return size() == 0; }
-    const Page& operator[](size_t i) const { return (*p_)[i]; }
-    const Page* data() const { return p_ ? p_->data() : nullptr; }
-    const Page* begin() const { return data(); }
-    const Page* end() const { return data() + size(); }
-    const Page& back() const { return p_->back(); }
-    const Page& at(size_t i) const { return vec().at(i); }
-    const std::vector<Page>& vec() const { return p_ ? *p_ : empty_vec(); }
+    const T& operator[](size_t i) const { return (*p_)[i]; }
+    const T* data() const { return p_ ? p_->data() : nullptr; }
+    const T* begin() const { return data(); }
+    const T* end() const { return data() + size(); }
+    const T& back() const { return p_->back(); }
+    const T& at(size_t i) const { return vec().at(i); }
+    const std::vector<T>& vec() const { return p_ ? *p_ : empty_vec(); }
+    operator const std::vector<T>&() const { return vec(); }
     // The same storage (so equal without looking).
-    bool shares(const PageVec& o) const { return p_ == o.p_; }
+    bool shares(const CowVec& o) const { return p_ == o.p_; }
+    friend bool operator==(const CowVec& a, const CowVec& b) {
+        return a.shares(b) || a.vec() == b.vec();
+    }
+    friend bool operator==(const CowVec& a, const std::vector<T>& b) { return a.vec() == b; }
 
-    std::vector<Page>& own(); // the pages, this object's alone
-    Page& operator[](size_t i) { return own()[i]; }
-    Page* data() { return own().data(); }
-    Page* begin() { return data(); }
-    Page* end() { return data() + size(); }
-    void push_back(const Page& pg) { own().push_back(pg); }
+    std::vector<T>& own() { // the elements, this object's alone
+        if (!p_)
+            p_ = std::make_shared<std::vector<T>>();
+        else if (p_.use_count() > 1) // shared with a copy: this one gets its own
+            p_ = std::make_shared<std::vector<T>>(*p_);
+        return *p_;
+    }
+    T& operator[](size_t i) { return own()[i]; }
+    T* data() { return own().data(); }
+    T* begin() { return data(); }
+    T* end() { return data() + size(); }
+    T& back() { return own().back(); }
+    void push_back(const T& x) { own().push_back(x); }
+    template <typename... A> T& emplace_back(A&&... a) {
+        return own().emplace_back(std::forward<A>(a)...);
+    }
+    void pop_back() { own().pop_back(); }
     void resize(size_t n) { own().resize(n); }
     void reserve(size_t n) { own().reserve(n); }
     void clear() { p_.reset(); }
-    void swap(PageVec& o) noexcept { p_.swap(o.p_); }
+    void swap(CowVec& o) noexcept { p_.swap(o.p_); }
 
 private:
-    static const std::vector<Page>& empty_vec();
-    std::shared_ptr<std::vector<Page>> p_;
+    static const std::vector<T>& empty_vec() {
+        static const std::vector<T> none;
+        return none;
+    }
+    std::shared_ptr<std::vector<T>> p_;
 };
+
+// The pages of a mapping (see CowVec).
+using PageVec = CowVec<Page>;
 
 struct Mapping {
     uint64_t start = 0, end = 0;
@@ -87,8 +111,8 @@ struct Mapping {
     std::string dev; // "fd:01"
     uint64_t inode = 0;
     std::string path; // everything after the inode field, may hold spaces, " (deleted)"
-    std::vector<SmapsField> smaps;    // every field the kernel printed, in order
-    std::vector<std::string> vmflags; // codes, in order
+    CowVec<SmapsField> smaps;    // every field the kernel printed, in order
+    CowVec<std::string> vmflags; // codes, in order
     PageVec pages;                    // one per page when pages were sampled, else empty
     std::string_view smaps_text;      // the literal smaps block (points into Process::smaps_raw)
     // Identifies `pages` (set by the Sampler when it publishes): two mappings with the same

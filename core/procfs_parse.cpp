@@ -276,7 +276,7 @@ struct SmapsParser {
         Mapping& m = out.back();
         SmapsField& f = m.smaps.emplace_back();
         set_field(f, {p, static_cast<size_t>(colon - p)}, vb, nl);
-        if (f.name.size() == 7 && f.name == "VmFlags") split_codes(f.value, m.vmflags);
+        if (f.name.size() == 7 && f.name == "VmFlags") split_codes(f.value, m.vmflags.own());
         const char* next = nl == end ? end : nl + 1;
         block_end = offset(next);
         return next;
@@ -296,7 +296,7 @@ struct SmapsParser {
             add_error(errors, number, "not a 'Name: value' smaps field: " + std::string(line));
             return;
         }
-        if (f.name.size() == 7 && f.name == "VmFlags") split_codes(f.value, m.vmflags);
+        if (f.name.size() == 7 && f.name == "VmFlags") split_codes(f.value, m.vmflags.own());
         block_end = next;
     }
     // A header line opens a block (parsed in place: no Mapping moved).

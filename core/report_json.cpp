@@ -88,7 +88,7 @@ void str_array(Out& o, int level, const std::vector<std::string>& v) {
 void smaps_object(Out& o, int level, const Mapping& m) {
     std::vector<const SmapsField*> fs;
     fs.reserve(m.smaps.size());
-    for (auto it = m.smaps.rbegin(); it != m.smaps.rend(); ++it) fs.push_back(&*it);
+    for (auto it = m.smaps.vec().rbegin(); it != m.smaps.vec().rend(); ++it) fs.push_back(&*it);
     std::stable_sort(fs.begin(), fs.end(),
                      [](const SmapsField* a, const SmapsField* b) { return a->name < b->name; });
     fs.erase(
