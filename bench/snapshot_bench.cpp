@@ -107,8 +107,9 @@ void report_pair(pid_t parent, pid_t child) {
     mml::procfs::KpageStats cold_st, warm_st, read_st;
     uint64_t slice = 0;
     auto snap = [&](bool warm, bool count, mml::procfs::KpageStats& st) {
-        for (int i = 0; i < 2; ++i)
-            mml::procfs::read_process(i ? child : parent, opts(false, false), cur[i]);
+        for (int i = 0; i < 2; ++i) // warm: what did not change is shared with the last read
+            mml::procfs::read_process(i ? child : parent, opts(false, false), cur[i],
+                                      warm ? &prev[i] : nullptr);
         mml::Process* both[2] = {&cur[0], &cur[1]};
         mml::procfs::KpageReuse reuse{&prev, ++slice};
         mml::procfs::ReadOptions o = opts(true, false);

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <chrono>
-#include <initializer_list>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,11 +110,11 @@ struct Mapping {
     uint64_t offset = 0;
     std::string dev; // "fd:01"
     uint64_t inode = 0;
-    std::string path; // everything after the inode field, may hold spaces, " (deleted)"
+    std::string path;            // everything after the inode field, may hold spaces, " (deleted)"
     CowVec<SmapsField> smaps;    // every field the kernel printed, in order
     CowVec<std::string> vmflags; // codes, in order
-    PageVec pages;                    // one per page when pages were sampled, else empty
-    std::string_view smaps_text;      // the literal smaps block (points into Process::smaps_raw)
+    PageVec pages;               // one per page when pages were sampled, else empty
+    std::string_view smaps_text; // the literal smaps block (points into Process::smaps_raw)
     // Identifies `pages` (set by the Sampler when it publishes): two mappings with the same
     // nonzero pages_version have equal pages (every field). 0 = unknown, equal to nothing.
     uint64_t pages_version = 0;

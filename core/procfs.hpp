@@ -25,6 +25,11 @@ std::vector<Mapping> parse_maps(std::string_view text, std::vector<ParseError>* 
 // smaps: header lines plus fields; every field kept, VmFlags split into codes; each
 // Mapping::smaps_text points into `text` (keep it alive).
 std::vector<Mapping> parse_smaps(std::string_view text, std::vector<ParseError>* errors = nullptr);
+// The same, sharing the fields and VmFlags of every block of `earlier` (a parse of an earlier
+// text, in address order) whose text is byte for byte the block here: a pure function of the
+// text, so equal to a fresh parse (errors of shared blocks are not reported again).
+std::vector<Mapping> parse_smaps(std::string_view text, const std::vector<Mapping>& earlier,
+                                 std::vector<ParseError>* errors = nullptr);
 // smaps_rollup: the fields after its header line.
 std::vector<SmapsField> parse_rollup(std::string_view text);
 std::vector<std::pair<std::string, std::string>> parse_status(std::string_view text);
@@ -89,7 +94,13 @@ void keep_freed_memory();
 
 // Reads everything about one process into `out` (pid, mappings, status, faults, pages).
 // False with out.error set when the process cannot be read (gone, permission).
-bool read_process(int pid, const ReadOptions& opt, Process& out);
+// `earlier`: a previous read of the same process (not `out`), or nullptr. Its parsed smaps
+// blocks whose text is unchanged are shared (parse_smaps), and so are the pages of its mappings
+// of the same range whose pagemap entries are all unchanged (PageVec::shares). Shared pages
+// keep `earlier`'s kpage values (mapcount, kflags, kread) where a fresh read has none: only for
+// a caller that runs read_kpage over the result whenever it ran it over `earlier` (it writes
+// the values of every present page; absent pages have none in either).
+bool read_process(int pid, const ReadOptions& opt, Process& out, const Process* earlier = nullptr);
 
 // What this kernel and our privileges let us see, with a plain reason when limited.
 Capabilities probe_capabilities();

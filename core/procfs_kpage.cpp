@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 namespace mml::procfs {
 
@@ -75,10 +76,45 @@ using frames::kMaxBitmapBits;
 using frames::read_set;
 
 constexpr size_t kThreadMin = 16 * 1024; // frames worth reading with a second thread
-constexpr uint8_t kWantFlags = 0x80;     // Page::kread while pending: kpageflags wanted too
 
-bool frames_of(const std::vector<Page*>& pages, FrameSet& set) {
-    return frames_of(pages, set, [](const Page* pg) { return abi::pm_pfn(pg->entry); });
+// A page whose values are read from the kpage files: where it is, its frame, whether its flags
+// are wanted too. (Not a Page*: the pages may still be shared with an earlier snapshot, and
+// become the mapping's own only if a value read differs: PageWriter.)
+struct Slot {
+    Mapping* m;
+    size_t i;
+    uint64_t pfn;
+    bool flags;
+};
+
+bool frames_of(const std::vector<Slot>& slots, FrameSet& set) {
+    return frames_of(slots, set, [](const Slot& s) { return s.pfn; });
+}
+
+// Writes the kpage values of a mapping's pages, making the pages the mapping's own (PageVec)
+// only at the first value that differs: pages shared with an earlier read (read_process)
+// stay shared when nothing changed.
+class PageWriter {
+public:
+    explicit PageWriter(Mapping& m) : m_(m), pg_(std::as_const(m.pages).data()) {}
+    const Page* pages() const { return pg_; }
+    void set(size_t i, uint32_t mapcount, uint64_t kflags, uint8_t kread) {
+        const Page& now = pg_[i];
+        if (now.mapcount == mapcount && now.kflags == kflags && now.kread == kread) return;
+        Page* w = m_.pages.data(); // its own from here on
+        w[i].mapcount = mapcount;
+        w[i].kflags = kflags;
+        w[i].kread = kread;
+        pg_ = w;
+    }
+
+private:
+    Mapping& m_;
+    const Page* pg_;
+};
+
+void set_values(const Slot& s, uint32_t mapcount, uint64_t kflags, uint8_t kread) {
+    PageWriter(*s.m).set(s.i, mapcount, kflags, kread);
 }
 
 // A two-letter VmFlags code as one number.
@@ -310,7 +346,7 @@ public:
     // Counts (noting each group's sampled frames: its first and those of the slice), reads their
     // kpagecount and checks them, then gives every candidate of a passing group its mapcount in
     // one walk of its pages; a group that fails sends its candidates to `todo`.
-    void run(int counts_fd, uint64_t slice, uint64_t zero_pfn, std::vector<Page*>& todo,
+    void run(int counts_fd, uint64_t slice, uint64_t zero_pfn, std::vector<Slot>& todo,
              KpageStats& st) {
         if (pfn_.empty()) return;
         const bool checked = count(slice) && check(counts_fd, st);
@@ -357,34 +393,32 @@ private:
     // A checked group passes when each of its frames was also seen more than once (once without
     // the exclusive bit: a mapper we do not see); its candidates are given their counts in the same
     // walk, and a failure takes them back.
-    void assign(Group& g, bool checked, uint64_t zero_pfn, std::vector<Page*>& todo,
+    void assign(Group& g, bool checked, uint64_t zero_pfn, std::vector<Slot>& todo,
                 KpageStats& st) const {
         g.ok = g.ok && checked;
+        const size_t pages = g.m->pages.size();
         if (g.ok) {
             const uint8_t* n = n_.get();
-            for (Page& pg : g.m->pages) {
-                if (!count_candidate(pg.entry, zero_pfn)) continue;
-                const uint8_t c = n[abi::pm_pfn(pg.entry) - lo_];
+            PageWriter w(*g.m);
+            for (size_t i = 0; i < pages; ++i) {
+                const uint64_t e = w.pages()[i].entry;
+                if (!count_candidate(e, zero_pfn)) continue;
+                const uint8_t c = n[abi::pm_pfn(e) - lo_];
                 if (c <= 1 || c >= kMax) {
                     g.ok = false;
                     break;
                 }
-                pg.kflags = 0;
-                pg.mapcount = c;
-                pg.kread = Page::kCountCounted;
+                w.set(i, c, 0, Page::kCountCounted);
             }
         }
         if (g.ok) {
             st.counted += g.end - g.first;
             return;
         }
-        for (Page& pg : g.m->pages) {
-            if (!count_candidate(pg.entry, zero_pfn)) continue;
-            pg.kflags = 0;
-            pg.mapcount = 0;
-            pg.kread = 0;
-            todo.push_back(&pg);
-        }
+        const Page* pg = std::as_const(g.m->pages).data();
+        for (size_t i = 0; i < pages; ++i)
+            if (count_candidate(pg[i].entry, zero_pfn))
+                todo.push_back({g.m, i, abi::pm_pfn(pg[i].entry), false});
     }
 
     std::vector<uint64_t> pfn_;
@@ -406,7 +440,7 @@ struct Pass1 {
     bool noting = false;
     uint64_t slice = 0, page_size = 4096;
     uint64_t zero_pfn = 0; // with count_shared: the zero page (read, never counted)
-    std::vector<Page*> todo, flagged;
+    std::vector<Slot> todo, flagged;
     Counted counted;
     KpageStats st;
 
@@ -419,18 +453,16 @@ struct Pass1 {
         counted.close_group(m, first_counted);
     }
     void pages(Mapping& m, bool all, const Page* twin, const Page* before, bool count) {
-        Page* pg = m.pages.data();
+        PageWriter w(m);
         const uint64_t first_vpn = m.start / page_size;
         for (size_t i = 0; i < m.pages.size(); ++i) {
-            const uint64_t e = pg[i].entry;
+            const uint64_t e = w.pages()[i].entry;
             if (twin && noting && twin[i].entry != e) note(e, twin[i].entry);
             const uint64_t pfn = abi::pm_pfn(e);
             if (pfn == 0) continue;
             const bool file = abi::pm_file_shared(e);
             if (!all && !file && abi::pm_exclusive(e)) {
-                pg[i].mapcount = 1;
-                pg[i].kflags = 0;
-                pg[i].kread = 0;
+                w.set(i, 1, 0, 0);
                 ++st.derived;
                 continue;
             }
@@ -439,30 +471,22 @@ struct Pass1 {
                 continue;
             }
             if (before && !file && !refresh_now(first_vpn + i, slice) &&
-                reuse(pg[i], before[i], pfn))
+                reuse(w, i, before[i], pfn))
                 continue;
-            pg[i].mapcount = 0;
-            pg[i].kflags = 0;
-            pg[i].kread = 0;
-            todo.push_back(&pg[i]);
-            if (all || file) {
-                pg[i].kread = kWantFlags;
-                flagged.push_back(&pg[i]);
-            }
+            todo.push_back({&m, i, pfn, all || file}); // values written when read
+            if (all || file) flagged.push_back(todo.back());
         }
     }
     void note(uint64_t e, uint64_t was) {
         if (abi::pm_pfn(e) != 0) changed.push_back(abi::pm_pfn(e));
         if (abi::pm_pfn(was) != 0) changed.push_back(abi::pm_pfn(was));
     }
-    bool reuse(Page& pg, const Page& o, uint64_t pfn) {
-        if (o.entry != pg.entry || !o.count_read() ||
+    bool reuse(PageWriter& w, size_t i, const Page& o, uint64_t pfn) {
+        if (o.entry != w.pages()[i].entry || !o.count_read() ||
             (!noting && !changed.empty() &&
              std::binary_search(changed.begin(), changed.end(), pfn)))
             return false;
-        pg.mapcount = o.mapcount;
-        pg.kflags = o.kflags;
-        pg.kread = o.kread;
+        w.set(i, o.mapcount, o.kflags, o.kread);
         ++st.reused;
         return true;
     }
@@ -485,27 +509,23 @@ bool read_frames(int counts_fd, int flags_fd, Pass1& pass) {
         cok = fok && read_set(counts_fd, cset, cv);
     }
     if (!cok || !fok) return false;
-    std::vector<Page*> uncounted; // count 0 and no flags yet: read their flags below
-    for (Page* pg : pass.todo) {
-        const uint64_t pfn = abi::pm_pfn(pg->entry);
-        pg->mapcount = static_cast<uint32_t>(cv[cset.rank(pfn)]);
-        if (pg->kread & kWantFlags) {
-            pg->kflags = fv[fset.rank(pfn)];
-            pg->kread = Page::kCountRead | Page::kFlagsRead;
+    std::vector<Slot> uncounted; // count 0 and no flags yet: read their flags below
+    for (const Slot& s : pass.todo) {
+        const auto count = static_cast<uint32_t>(cv[cset.rank(s.pfn)]);
+        if (s.flags) {
+            set_values(s, count, fv[fset.rank(s.pfn)], Page::kCountRead | Page::kFlagsRead);
             continue;
         }
-        pg->kread = Page::kCountRead;
-        if (pg->mapcount == 0) uncounted.push_back(pg);
+        set_values(s, count, 0, Page::kCountRead);
+        if (count == 0) uncounted.push_back(s);
     }
     pass.st.frames_read = cset.count();
     pass.st.flags_read = fset.count();
     if (uncounted.empty()) return true;
     FrameSet zset;
     if (!frames_of(uncounted, zset) || !read_set(flags_fd, zset, fv)) return false;
-    for (Page* pg : uncounted) {
-        pg->kflags = fv[zset.rank(abi::pm_pfn(pg->entry))];
-        pg->kread |= Page::kFlagsRead;
-    }
+    for (const Slot& s : uncounted)
+        set_values(s, 0, fv[zset.rank(s.pfn)], Page::kCountRead | Page::kFlagsRead);
     pass.st.flags_read += zset.count();
     return true;
 }
@@ -583,7 +603,7 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
     if (pass.todo.empty()) return readable;
     if (!read_frames(counts.fd, flags.fd, pass)) {
         for (Process* p : procs) p->kpage_known = false;
-        for (Page* pg : pass.todo) pg->kread = 0;
+        for (const Slot& s : pass.todo) set_values(s, 0, 0, 0);
         return false;
     }
     pass.st.read = pass.todo.size();

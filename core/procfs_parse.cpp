@@ -2,9 +2,11 @@
 // errors out; nothing here throws, exits or touches the file system.
 #include "procfs.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 namespace mml::procfs {
 
@@ -250,7 +252,10 @@ struct SmapsParser {
     std::string_view text;
     std::vector<ParseError>* errors;
     std::vector<Mapping> out;
-    bool in_block = false; // the current block's header parsed; its fields go to out.back()
+    const std::vector<Mapping>* earlier = nullptr; // blocks that may be shared (parse_smaps)
+    size_t ei = 0;                                 // cursor in *earlier (address order)
+    const char* resume = nullptr; // after a shared block: where the next line starts
+    bool in_block = false;        // the current block's header parsed; its fields go to out.back()
     size_t block_begin = 0, block_end = 0;
     int number = 0; // of the current line, from 1
 
@@ -267,7 +272,7 @@ struct SmapsParser {
         const char* nl = line_end(stop, end);
         const char* next = nl == end ? end : nl + 1;
         other({p, static_cast<size_t>(nl - p)}, offset(p), offset(next));
-        return next;
+        return resume ? std::exchange(resume, nullptr) : next;
     }
     size_t offset(const char* p) const { return static_cast<size_t>(p - text.data()); }
     const char* field(const char* p, const char* colon, const char* end) {
@@ -309,16 +314,44 @@ struct SmapsParser {
             return;
         }
         in_block = true;
-        out.back().smaps.reserve(kFieldsPerBlock);
         block_begin = begin;
         block_end = next;
+        if (!share(out.back(), begin)) out.back().smaps.reserve(kFieldsPerBlock);
+    }
+    // The earlier block of m's start, when its text is the text from `begin` up to a header or
+    // the end: its fields are shared, and the parse resumes after it.
+    bool share(Mapping& m, size_t begin) {
+        if (!earlier) return false;
+        const std::vector<Mapping>& e = *earlier;
+        while (ei < e.size() && e[ei].start < m.start) ++ei;
+        if (ei == e.size() || e[ei].start != m.start) return false;
+        const std::string_view was = e[ei].smaps_text;
+        const size_t after = begin + was.size();
+        if (was.empty() || text.compare(begin, was.size(), was) != 0) return false;
+        const char* end = text.data() + text.size();
+        const char* at = text.data() + after;
+        if (at != end && !is_header({at, static_cast<size_t>(line_end(at, end) - at)}))
+            return false;
+        m.smaps = e[ei].smaps;
+        m.vmflags = e[ei].vmflags;
+        if (errors) number += static_cast<int>(std::count(was.begin(), was.end(), '\n')) - 1;
+        block_end = after;
+        resume = at;
+        return true;
     }
 };
 
 } // namespace
 
 std::vector<Mapping> parse_smaps(std::string_view text, std::vector<ParseError>* errors) {
+    static const std::vector<Mapping> none;
+    return parse_smaps(text, none, errors);
+}
+
+std::vector<Mapping> parse_smaps(std::string_view text, const std::vector<Mapping>& earlier,
+                                 std::vector<ParseError>* errors) {
     SmapsParser sp{text, errors, {}};
+    if (!earlier.empty()) sp.earlier = &earlier;
     sp.out.reserve(text.size() / kBytesPerBlock + 1);
     const char* p = text.data();
     while (p != text.data() + text.size()) p = sp.line(p);

@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <utility>
 
 namespace mml::procfs {
 
@@ -149,15 +150,68 @@ struct AsPage {
     bool operator==(const AsPage& o) const { return p == o.p; }
 };
 
+// A mapping's pages while its entries are read: shared with its twin of an earlier read (same
+// range) as long as every entry so far is the twin's, else its own.
+struct Fill {
+    const PageVec* twin = nullptr; // while every entry so far equals the twin's
+    uint64_t n = 0, done = 0;      // pages in all, entries read so far
+};
+
+// Entries [0, upto) of the twin as fresh Pages (no kpage values), then its own from there.
+void diverge(Mapping& m, Fill& f, uint64_t upto) {
+    std::vector<Page>& dst = m.pages.own();
+    dst.reserve(f.n);
+    for (uint64_t q = 0; q < upto; ++q) dst.push_back(Page{(*f.twin)[q].entry});
+    f.twin = nullptr;
+}
+
+// Entries [k, k + take) of one chunk for mapping m: compared with its twin while it has one,
+// else appended (constructed in place from the entries, one pass, no capacity checks).
+void fill(Mapping& m, Fill& f, const uint64_t* src, uint64_t take) {
+    if (f.twin) {
+        const Page* t = std::as_const(*f.twin).data() + f.done;
+        uint64_t j = 0;
+        while (j < take && t[j].entry == src[j]) ++j;
+        if (j == take) {
+            f.done += take;
+            return;
+        }
+        diverge(m, f, f.done);
+    }
+    std::vector<Page>& dst = m.pages.own();
+    dst.insert(dst.end(), AsPage{src}, AsPage{src + take});
+    f.done += take;
+}
+
+// The twins of maps in `earlier` (same range, pages read), found by address; a cursor.
+struct Twins {
+    const Process* earlier;
+    size_t i = 0;
+    const PageVec* of(const Mapping& m, uint64_t page_size) {
+        if (!earlier) return nullptr;
+        const auto& ms = earlier->mappings;
+        while (i < ms.size() && ms[i].start < m.start) ++i;
+        if (i == ms.size() || ms[i].start != m.start || ms[i].end != m.end ||
+            ms[i].pages.size() != m.page_count(page_size) || ms[i].pages.empty())
+            return nullptr;
+        return &ms[i].pages;
+    }
+};
+
 // Reads the pagemap entries of maps[first, last) (adjacent ranges, so one stretch of the
-// file) in preads of up to kPagemapChunk entries; returns 0 or an errno.
-int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, std::vector<uint64_t>& buf) {
+// file) in preads of up to kPagemapChunk entries; returns 0 or an errno. A mapping whose every
+// entry equals its twin's in `twins` shares the twin's pages.
+int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, Twins& twins,
+                 std::vector<uint64_t>& buf) {
     const uint64_t first_page = maps.front().start / page_size;
     const uint64_t count = maps.back().end / page_size - first_page;
-    // Pages are appended, not resized then copied: each Page is written once.
-    for (Mapping& m : maps) {
+    std::vector<Fill> fills(maps.size());
+    for (size_t k = 0; k < maps.size(); ++k) {
+        Mapping& m = maps[k];
         m.pages.clear();
-        m.pages.reserve(m.page_count(page_size));
+        fills[k].n = m.page_count(page_size);
+        fills[k].twin = twins.of(m, page_size);
+        if (!fills[k].twin) m.pages.reserve(fills[k].n); // appended: each Page written once
     }
     buf.resize(std::min<uint64_t>(count, kPagemapChunk));
     size_t mi = 0;
@@ -168,22 +222,22 @@ int read_stretch(int fd, std::span<Mapping> maps, uint64_t page_size, std::vecto
         if (got < 0) return static_cast<int>(-got);
         if (static_cast<uint64_t>(got) != n * sizeof(uint64_t)) return ESRCH; // mm went away
         for (uint64_t k = 0; k < n;) {
-            while (maps[mi].pages.size() == maps[mi].page_count(page_size)) ++mi;
-            std::vector<Page>& dst = maps[mi].pages.own();
-            const uint64_t take =
-                std::min<uint64_t>(n - k, maps[mi].page_count(page_size) - dst.size());
-            // Constructed in place from the entries (Page(entry), one pass, no capacity checks).
-            dst.insert(dst.end(), AsPage{buf.data() + k}, AsPage{buf.data() + k + take});
+            while (fills[mi].done == fills[mi].n) ++mi;
+            const uint64_t take = std::min<uint64_t>(n - k, fills[mi].n - fills[mi].done);
+            fill(maps[mi], fills[mi], buf.data() + k, take);
             k += take;
         }
         done += n;
     }
+    for (size_t k = 0; k < maps.size(); ++k)
+        if (fills[k].twin) maps[k].pages = *fills[k].twin;
     return 0;
 }
 
 // Pagemap entries for every mapping (adjacent mappings in one stretch), then kpage* values
 // where needed when PFNs are visible.
-bool read_pages(int pid, const ReadOptions& opt, uint64_t page_size, Process& out) {
+bool read_pages(int pid, const ReadOptions& opt, uint64_t page_size, const Process* earlier,
+                Process& out) {
     const std::string path = fmt::format("/proc/{}/pagemap", pid);
     Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (f.fd < 0) {
@@ -191,6 +245,7 @@ bool read_pages(int pid, const ReadOptions& opt, uint64_t page_size, Process& ou
         return false;
     }
     std::vector<uint64_t> buf;
+    Twins twins{earlier};
     auto& ms = out.mappings;
     for (size_t i = 0; i < ms.size();) {
         if (!wants_pages(ms[i], opt, page_size)) {
@@ -200,7 +255,7 @@ bool read_pages(int pid, const ReadOptions& opt, uint64_t page_size, Process& ou
         size_t j = i + 1;
         while (j < ms.size() && ms[j].start == ms[j - 1].end && wants_pages(ms[j], opt, page_size))
             ++j;
-        if (int err = read_stretch(f.fd, std::span(ms).subspan(i, j - i), page_size, buf);
+        if (int err = read_stretch(f.fd, std::span(ms).subspan(i, j - i), page_size, twins, buf);
             err != 0) {
             out.error = explain(pid, path, err, false);
             return false;
@@ -336,7 +391,7 @@ void keep_freed_memory() {
     });
 }
 
-bool read_process(int pid, const ReadOptions& opt, Process& out) {
+bool read_process(int pid, const ReadOptions& opt, Process& out, const Process* earlier) {
     keep_freed_memory();
     reset(out, pid);
     const std::string base = fmt::format("/proc/{}/", pid);
@@ -362,10 +417,11 @@ bool read_process(int pid, const ReadOptions& opt, Process& out) {
     parse_stat(stat_text, out.minflt, out.majflt);
     out.status = parse_status(status_text);
     // Parse only now: smaps_raw is in its final place, so the views stay valid.
-    out.mappings = parse_smaps(out.smaps_raw);
+    static const std::vector<Mapping> none;
+    out.mappings = parse_smaps(out.smaps_raw, earlier ? earlier->mappings : none);
     derive_maps_text(out);
     const uint64_t page_size = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-    if (opt.pages && !read_pages(pid, opt, page_size, out)) return false;
+    if (opt.pages && !read_pages(pid, opt, page_size, earlier, out)) return false;
     return true;
 }
 

@@ -141,7 +141,7 @@ bool reread(int pid, const Process& was, const std::vector<Range>* win, uint64_t
     opt.pages = false; // smaps, status, stat: all in full
     out.parent = was.parent;
     out.name = was.name;
-    if (!procfs::read_process(pid, opt, out)) return false;
+    if (!procfs::read_process(pid, opt, out, &was)) return false; // unchanged blocks shared
     Fd fd(::open(("/proc/" + std::to_string(pid) + "/pagemap").c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) return false;
     const bool carry = win && was.pfn_known && was.kpage_known;

@@ -122,11 +122,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // One lab process as the snapshot shows it: read from /proc when alive, labels otherwise.
-Process observe(const LabProcess& lp, const procfs::ReadOptions& opt) {
+// `earlier`: its previous read (what did not change is shared with it: read_process).
+Process observe(const LabProcess& lp, const procfs::ReadOptions& opt, const Process* earlier) {
     Process p;
     p.pid = lp.pid;
     if (lp.alive) {
-        procfs::read_process(lp.pid, opt, p); // on failure p.error says why
+        procfs::read_process(lp.pid, opt, p, earlier); // on failure p.error says why
     } else if (WIFSIGNALED(lp.wait_status)) {
         p.state = ProcState::Killed;
         p.term_signal = WTERMSIG(lp.wait_status);
@@ -269,7 +270,10 @@ bool Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
             ++copied;
             continue;
         }
-        snap.processes.push_back(observe(lp, opt));
+        // read_kpage below rewrites the kpage values of every page it may share.
+        const Process* earlier = prev ? prev->process(lp.pid) : nullptr;
+        snap.processes.push_back(
+            observe(lp, opt, earlier && ok_alive(*earlier) ? earlier : nullptr));
         if (!lp.alive) continue;
         ++full;
         if (at == full_at_.end())

@@ -103,12 +103,13 @@ public:
         EXPECT_TRUE(mml::procfs::read_process(p, {}, out)) << out.error;
         return out;
     }
-    // Pagemap only, for read_kpage over several processes.
-    mml::Process read_light(int p) {
+    // Pagemap only, for read_kpage over several processes (sharing what did not change with
+    // `earlier`, as the Sampler does).
+    mml::Process read_light(int p, const mml::Process* earlier = nullptr) {
         mml::Process out;
         mml::procfs::ReadOptions o;
         o.kpage = false;
-        EXPECT_TRUE(mml::procfs::read_process(p, o, out)) << out.error;
+        EXPECT_TRUE(mml::procfs::read_process(p, o, out, earlier)) << out.error;
         return out;
     }
     mml::Lab lab{options()};
@@ -140,6 +141,15 @@ void expect_picture(const mml::Snapshot& snap, const mml::Process& p, uint64_t a
             }
         }
     }
+}
+
+// Whether some mapping of `p` shares its pages with the same mapping of `was`.
+bool shares_pages(const mml::Process& p, const mml::Process& was) {
+    for (const mml::Mapping& m : p.mappings) {
+        const mml::Mapping* w = was.mapping_at(m.start);
+        if (w && !m.pages.empty() && m.pages.shares(w->pages)) return true;
+    }
+    return false;
 }
 
 mml::Snapshot one(const mml::Process& p) {
@@ -255,25 +265,47 @@ TEST_F(LabKpage, SamplerCountsSharedMapcountsTrulyAcrossForksCowAndExit) {
         true);
 }
 
-TEST_F(LabKpage, ReuseWithoutCountingStaysTrueAcrossForksCowAndExit) {
+// Snapshots of every live lab process, read_kpage reusing the previous one's values; with
+// `share`, each process read sharing what did not change with its previous read (its pages
+// then keep the previous values until read_kpage writes them).
+void reuse_story(LabKpage& t, bool share) {
     std::vector<mml::Process> prev;
     uint64_t slice = 0;
+    size_t shared = 0;
     fork_story(
-        *this,
+        t,
         [&](const char* when) {
             std::vector<mml::Process> now;
-            for (const mml::LabProcess& lp : lab.processes())
-                if (lp.alive) now.push_back(read_light(lp.pid));
+            for (const mml::LabProcess& lp : t.lab.processes()) {
+                if (!lp.alive) continue;
+                const mml::Process* was = nullptr;
+                for (const mml::Process& q : prev)
+                    if (q.pid == lp.pid) was = &q;
+                now.push_back(t.read_light(lp.pid, share ? was : nullptr));
+                if (was) shared += shares_pages(now.back(), *was);
+            }
             std::vector<mml::Process*> live;
             for (mml::Process& p : now) live.push_back(&p);
             mml::procfs::KpageReuse reuse{&prev, ++slice};
             mml::procfs::KpageStats st;
             mml::procfs::read_kpage(live, {}, prev.empty() ? nullptr : &reuse, &st);
-            for (const mml::Process& p : now) expect_truth(p, addr, when);
+            for (const mml::Process& p : now) expect_truth(p, t.addr, when);
             prev = std::move(now);
             return st;
         },
         false);
+    if (share)
+        EXPECT_GT(shared, 0u) << "warm reads share the pages of unchanged mappings";
+    else
+        EXPECT_EQ(shared, 0u);
+}
+
+TEST_F(LabKpage, ReuseWithoutCountingStaysTrueAcrossForksCowAndExit) {
+    reuse_story(*this, false);
+}
+
+TEST_F(LabKpage, SharedPagesOfUnchangedMappingsStayTrueAcrossForksCowAndExit) {
+    reuse_story(*this, true);
 }
 
 // Counting with a mapper out of sight (the child not observed) must not give the parent's

@@ -342,3 +342,68 @@ TEST(Smaps, FieldEdgesOfTheColonAndTheUnit) {
     for (const auto& e : errors) lines.push_back(e.line);
     EXPECT_EQ(lines, (std::vector<int>{3, 7, 8}));
 }
+
+namespace {
+
+// The fields of two parses, compared field by field (names, values, sizes, codes, texts).
+void expect_same_parse(const std::vector<Mapping>& a, const std::vector<Mapping>& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        const std::string where = fmt::format("mapping {} ({})", i, a[i].path);
+        EXPECT_EQ(a[i].start, b[i].start) << where;
+        EXPECT_EQ(a[i].end, b[i].end) << where;
+        EXPECT_EQ(a[i].perms, b[i].perms) << where;
+        EXPECT_EQ(a[i].path, b[i].path) << where;
+        EXPECT_EQ(a[i].smaps_text, b[i].smaps_text) << where;
+        EXPECT_EQ(a[i].vmflags, b[i].vmflags.vec()) << where;
+        ASSERT_EQ(a[i].smaps.size(), b[i].smaps.size()) << where;
+        for (size_t k = 0; k < a[i].smaps.size(); ++k) {
+            EXPECT_EQ(a[i].smaps[k].name, b[i].smaps[k].name) << where;
+            EXPECT_EQ(a[i].smaps[k].value, b[i].smaps[k].value) << where;
+            EXPECT_EQ(a[i].smaps[k].kb, b[i].smaps[k].kb) << where;
+        }
+    }
+}
+
+} // namespace
+
+// A parse that may share the blocks of an earlier one equals a fresh parse of the same text,
+// and shares exactly the blocks whose text did not change (a changed value, a block that
+// grew a field, blocks added and removed around them, errors after a shared block).
+TEST(Smaps, SharingUnchangedBlocksEqualsAFreshParse) {
+    const std::string before = fixture("smaps.txt");
+    const auto earlier = procfs::parse_smaps(before);
+    ASSERT_GE(earlier.size(), 4u);
+
+    const auto same = procfs::parse_smaps(before, earlier);
+    expect_same_parse(same, procfs::parse_smaps(before));
+    for (size_t i = 0; i < same.size(); ++i)
+        EXPECT_TRUE(same[i].smaps.shares(earlier[i].smaps)) << i;
+
+    // Block 1: one value changed (same length). Block 2: one field more at its end. Block 0
+    // removed; a new block and a malformed line after the last one.
+    std::string after(before);
+    const auto b1 = static_cast<size_t>(earlier[1].smaps_text.data() - before.data());
+    const size_t rss = after.find("Rss:", b1);
+    ASSERT_NE(rss, std::string::npos);
+    const size_t digit = after.find_first_of("0123456789", rss);
+    after[digit] = after[digit] == '9' ? '8' : '9';
+    const auto b2 = static_cast<size_t>(earlier[2].smaps_text.data() - before.data());
+    after.insert(b2 + earlier[2].smaps_text.size(), "Extra:                 7 kB\n");
+    after.erase(0, earlier[1].smaps_text.data() - before.data());
+    after += "7fff00000000-7fff00001000 rw-p 00000000 00:00 0 \nRss: 4 kB\nno colon here\n";
+
+    std::vector<procfs::ParseError> shared_errors, fresh_errors;
+    const auto fresh = procfs::parse_smaps(after, &fresh_errors);
+    const auto shared = procfs::parse_smaps(after, earlier, &shared_errors);
+    expect_same_parse(shared, fresh);
+    ASSERT_EQ(shared_errors.size(), 1u);
+    ASSERT_EQ(fresh_errors.size(), 1u);
+    EXPECT_EQ(shared_errors[0].line, fresh_errors[0].line);
+    EXPECT_FALSE(shared[0].smaps.shares(earlier[1].smaps)) << "changed value";
+    EXPECT_FALSE(shared[1].smaps.shares(earlier[2].smaps)) << "grew a field";
+    EXPECT_EQ(shared[1].kb("Extra"), 7u);
+    for (size_t i = 2; i + 1 < shared.size(); ++i)
+        EXPECT_TRUE(shared[i].smaps.shares(earlier[i + 1].smaps)) << i;
+    EXPECT_EQ(shared.back().kb("Rss"), 4u);
+}
