@@ -454,6 +454,7 @@ struct Pass1 {
     }
     void pages(Mapping& m, bool all, const Page* twin, const Page* before, bool count) {
         PageWriter w(m);
+        if (twin == w.pages()) twin = nullptr; // the same pages (read_process shared them)
         const uint64_t first_vpn = m.start / page_size;
         for (size_t i = 0; i < m.pages.size(); ++i) {
             const uint64_t e = w.pages()[i].entry;
