@@ -10,9 +10,7 @@
 #include <bit>
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <fcntl.h>
-#include <memory>
 #include <sys/mman.h>
 #include <thread>
 #include <unistd.h>
@@ -324,8 +322,41 @@ bool count_candidate(uint64_t e, uint64_t zero_pfn) {
     return pfn != 0 && !abi::pm_file_shared(e) && !abi::pm_exclusive(e) && pfn != zero_pfn;
 }
 
+// One byte per PFN of [lo, hi], in blocks of kBlock frames made as their first PFN is counted: a
+// process's frames cluster, so the blocks that hold a candidate are few and small. (The forked
+// reference subject's 131,072 shared pages: one byte per PFN of their span was a 6 MB calloc,
+// its counting and lookups mostly cache misses on freshly faulted pages.)
+class FrameCounts {
+public:
+    static constexpr uint64_t kBlock = 512;
+    bool init(uint64_t lo, uint64_t hi) {
+        if (hi < lo || hi - lo + 1 > kMaxBitmapBits) return false;
+        lo_ = lo;
+        dir_.assign((hi - lo) / kBlock + 1, 0);
+        blocks_.clear();
+        return true;
+    }
+    uint8_t& at(uint64_t pfn) { // made on first use
+        uint32_t& d = dir_[(pfn - lo_) / kBlock];
+        if (d == 0) {
+            blocks_.resize(blocks_.size() + kBlock);
+            d = static_cast<uint32_t>(blocks_.size() / kBlock);
+        }
+        return blocks_[(d - 1) * kBlock + (pfn - lo_) % kBlock];
+    }
+    uint8_t get(uint64_t pfn) const { // 0 for a PFN never counted
+        const uint32_t d = dir_[(pfn - lo_) / kBlock];
+        return d == 0 ? 0 : blocks_[(d - 1) * kBlock + (pfn - lo_) % kBlock];
+    }
+
+private:
+    uint64_t lo_ = 0;
+    std::vector<uint32_t> dir_;   // block number + 1 of each kBlock PFNs, 0: none
+    std::vector<uint8_t> blocks_; // the counts
+};
+
 // Counting shared anonymous mapcounts from PTEs: every candidate's PFN in page order, grouped by
-// mapping, counted in one byte per PFN of [lo, hi] (calloc: untouched stretches cost nothing).
+// mapping, counted in one byte per PFN (FrameCounts).
 class Counted {
 public:
     struct Group {
@@ -355,24 +386,19 @@ public:
 
 private:
     static constexpr uint8_t kMax = 255; // saturated: more mappers than one byte counts
-    struct Free {
-        void operator()(uint8_t* p) const { std::free(p); }
-    };
     struct Sampled {
         uint32_t group;
         uint64_t pfn;
     };
     // One walk of the PFNs: counts them and lists each group's sampled frames.
     bool count(uint64_t slice) {
-        if (hi_ - lo_ + 1 > kMaxBitmapBits) return false;
-        n_.reset(static_cast<uint8_t*>(std::calloc(hi_ - lo_ + 1, 1)));
-        if (!n_) return false;
-        uint8_t* n = n_.get();
+        if (!n_.init(lo_, hi_)) return false;
         sample_.reserve(pfn_.size() / kKpageRefreshEvery + 2 * groups_.size());
         for (size_t g = 0; g < groups_.size(); ++g) {
             for (size_t i = groups_[g].first; i < groups_[g].end; ++i) {
                 const uint64_t pfn = pfn_[i];
-                n[pfn - lo_] += n[pfn - lo_] != kMax;
+                uint8_t& c = n_.at(pfn);
+                c += c != kMax;
                 if (i == groups_[g].first || in_slice(pfn, slice))
                     sample_.push_back({static_cast<uint32_t>(g), pfn});
             }
@@ -384,9 +410,8 @@ private:
         if (!frames_of(sample_, set_, [](const Sampled& s) { return s.pfn; }) ||
             !read_set(counts_fd, set_, kernel_))
             return false;
-        const uint8_t* n = n_.get();
         for (const Sampled& s : sample_)
-            if (kernel_[set_.rank(s.pfn)] != n[s.pfn - lo_]) groups_[s.group].ok = false;
+            if (kernel_[set_.rank(s.pfn)] != n_.get(s.pfn)) groups_[s.group].ok = false;
         st.checked = set_.count();
         return true;
     }
@@ -398,12 +423,11 @@ private:
         g.ok = g.ok && checked;
         const size_t pages = g.m->pages.size();
         if (g.ok) {
-            const uint8_t* n = n_.get();
             PageWriter w(*g.m);
             for (size_t i = 0; i < pages; ++i) {
                 const uint64_t e = w.pages()[i].entry;
                 if (!count_candidate(e, zero_pfn)) continue;
-                const uint8_t c = n[abi::pm_pfn(e) - lo_];
+                const uint8_t c = n_.get(abi::pm_pfn(e));
                 if (c <= 1 || c >= kMax) {
                     g.ok = false;
                     break;
@@ -424,7 +448,7 @@ private:
     std::vector<uint64_t> pfn_;
     std::vector<Group> groups_;
     uint64_t lo_ = ~uint64_t{0}, hi_ = 0;
-    std::unique_ptr<uint8_t, Free> n_;
+    FrameCounts n_;
     std::vector<Sampled> sample_;  // each group's sampled frames (a frame may repeat)
     FrameSet set_;                 // the sampled frames
     std::vector<uint64_t> kernel_; // their kpagecount, by rank in set_
