@@ -211,3 +211,45 @@ TEST_F(LabSampler, ResumingAfterPauseSamplesWithoutARequest) {
     EXPECT_GE(s.latest()->seq, paused_at + 3) << "steady sampling did not resume";
     s.stop();
 }
+
+// A full snapshot after an action shares with the one before it what the action did not change
+// (read_process with the previous read): an untouched mapping's pages and smaps fields, but not
+// those of the mapping written to; and what it shares is what a fresh read shows.
+TEST_F(LabSampler, FullReadsShareWhatDidNotChange) {
+    mml::SamplerOptions so;
+    so.interval = 0ms;
+    so.idle_refresh = 0ms; // every snapshot reads every process
+    mml::Sampler s(lab, so);
+    const uint64_t a = map_anon(4);
+    mml::Outcome o =
+        lab.call(pid, mmap_req(0, 4 * page(), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS));
+    ASSERT_TRUE(a && o.delivered) << o.error;
+    const auto b = static_cast<uint64_t>(o.reply.ret);
+    ASSERT_TRUE(lab.call(pid, store_req(a, "x")).delivered);
+    ASSERT_TRUE(lab.call(pid, store_req(b, "y")).delivered);
+    mml::SnapshotPtr s1 = s.sample_now();
+    ASSERT_TRUE(lab.call(pid, store_req(a + page(), "z")).delivered);
+    mml::SnapshotPtr s2 = s.sample_now();
+    ASSERT_TRUE(s1 && s2 && !s2->quick);
+    const mml::Process *p1 = s1->process(pid), *p2 = s2->process(pid);
+    ASSERT_TRUE(p1 && p2);
+    const mml::Mapping *a1 = p1->mapping_at(a), *a2 = p2->mapping_at(a);
+    const mml::Mapping *b1 = p1->mapping_at(b), *b2 = p2->mapping_at(b);
+    ASSERT_TRUE(a1 && a2 && b1 && b2);
+    ASSERT_NE(a2, b2);
+    EXPECT_FALSE(a2->pages.shares(a1->pages)) << "the written mapping's pages are its own";
+    EXPECT_FALSE(a2->smaps.shares(a1->smaps)) << "its Rss moved";
+    EXPECT_TRUE(b2->pages.shares(b1->pages)) << "the untouched mapping's pages are shared";
+    EXPECT_TRUE(b2->smaps.shares(b1->smaps)) << "and its smaps fields";
+    mml::Process fresh;
+    ASSERT_TRUE(mml::procfs::read_process(pid, {}, fresh)) << fresh.error;
+    const mml::Mapping* bf = fresh.mapping_at(b);
+    ASSERT_TRUE(bf);
+    ASSERT_EQ(bf->pages.size(), b2->pages.size());
+    for (size_t i = 0; i < bf->pages.size(); ++i) {
+        EXPECT_EQ(bf->pages[i].entry, b2->pages[i].entry) << i;
+        EXPECT_EQ(bf->pages[i].mapcount, b2->pages[i].mapcount) << i;
+        EXPECT_EQ(bf->pages[i].kread, b2->pages[i].kread) << i;
+    }
+    EXPECT_EQ(bf->smaps_text, b2->smaps_text);
+}
