@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(g++ cmake ninja-build pkg-config git
-      libimgui-dev libglfw3-dev libgl-dev libx11-dev libxext-dev libgl1-mesa-dri python3-glad libstb-dev libxxhash-dev
+      libimgui-dev libglfw3-dev libgl-dev libx11-dev libxext-dev libxrandr-dev libgl1-mesa-dri python3-glad libstb-dev libxxhash-dev
       libtomlplusplus-dev libcli11-dev libfmt-dev nlohmann-json3-dev
       googletest libgtest-dev libgmock-dev libbenchmark-dev
       fonts-inter fonts-jetbrains-mono fonts-dejavu-core
