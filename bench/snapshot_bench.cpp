@@ -98,15 +98,16 @@ void report_snapshot(const char* label, pid_t pid) {
 }
 
 // The Sampler's path over parent + child: both read, then kpage for the two together (each
-// frame once, shared mapcounts counted from PTEs and checked on a slice); warm = the next
-// snapshot with nothing changed. "read" = the same with every shared frame read (no counting).
+// frame once, mapcount 2 proven by Pss where it can be, other shared mapcounts counted from PTEs
+// and checked on a slice); warm = the next snapshot with nothing changed. "counted" = the same
+// without the Pss proof; "read" = with every shared frame read (no proof, no counting).
 void report_pair(pid_t parent, pid_t child) {
     std::string buf;
     std::vector<uint64_t> pm;
     std::vector<mml::Process> prev(2), cur(2);
-    mml::procfs::KpageStats cold_st, warm_st, read_st;
+    mml::procfs::KpageStats cold_st, warm_st, count_st, read_st;
     uint64_t slice = 0;
-    auto snap = [&](bool warm, bool count, mml::procfs::KpageStats& st) {
+    auto snap = [&](bool warm, bool count, mml::procfs::KpageStats& st, bool pss = true) {
         for (int i = 0; i < 2; ++i) // warm: what did not change is shared with the last read
             mml::procfs::read_process(i ? child : parent, opts(false, false), cur[i],
                                       warm ? &prev[i] : nullptr);
@@ -114,26 +115,29 @@ void report_pair(pid_t parent, pid_t child) {
         mml::procfs::KpageReuse reuse{&prev, ++slice};
         mml::procfs::ReadOptions o = opts(true, false);
         o.count_shared = count;
+        o.pss_proof = pss && count;
         mml::procfs::read_kpage(both, o, warm ? &reuse : nullptr, &st);
         std::swap(prev, cur);
     };
     snap(false, true, cold_st);
     std::vector<Cpu> c;
-    const auto t =
-        interleaved(kRounds,
-                    {[&] {
-                         floor_read(parent, buf, pm);
-                         floor_read(child, buf, pm);
-                     },
-                     [&] { snap(false, true, cold_st); }, [&] { snap(true, true, warm_st); },
-                     [&] { snap(false, false, read_st); }},
-                    &c);
-    std::printf("%-20s floor %7.2f ms | cold %7.2f ms %5.2fx (%zu pages counted, %zu frames "
-                "checked, %zu read) | warm %7.2f ms %5.2fx | cold, every shared frame read "
-                "%7.2f ms %5.2fx (%zu frames read)\n",
-                "parent+child", t[0], t[1], t[1] / t[0], cold_st.counted, cold_st.checked,
-                cold_st.frames_read, t[2], t[2] / t[0], t[3], t[3] / t[0], read_st.frames_read);
-    print_cpu({"floor", "cold", "warm", "cold, every shared frame read"}, c);
+    const auto t = interleaved(
+        kRounds,
+        {[&] {
+             floor_read(parent, buf, pm);
+             floor_read(child, buf, pm);
+         },
+         [&] { snap(false, true, cold_st); }, [&] { snap(true, true, warm_st); },
+         [&] { snap(false, true, count_st, false); }, [&] { snap(false, false, read_st); }},
+        &c);
+    std::printf("%-20s floor %7.2f ms | cold %7.2f ms %5.2fx (%zu pages proven by Pss, %zu "
+                "counted, %zu frames checked, %zu read) | warm %7.2f ms %5.2fx | cold, counted "
+                "(no Pss proof) %7.2f ms %5.2fx (%zu pages counted) | cold, every shared frame "
+                "read %7.2f ms %5.2fx (%zu frames read)\n",
+                "parent+child", t[0], t[1], t[1] / t[0], cold_st.proven, cold_st.counted,
+                cold_st.checked, cold_st.frames_read, t[2], t[2] / t[0], t[3], t[3] / t[0],
+                count_st.counted, t[4], t[4] / t[0], read_st.frames_read);
+    print_cpu({"floor", "cold", "warm", "counted", "every shared frame read"}, c);
 }
 
 void report_commands(pid_t pid, const std::string& app, const std::string& self) {

@@ -30,15 +30,19 @@ std::string_view to_string(MappingKind k);
 struct Page {
     // Bits of kread. kCountCounted: the mapcount is the number of page table entries that
     // map the frame in every process that can map it (procfs.hpp, ReadOptions::count_shared).
-    static constexpr uint8_t kCountRead = 1, kFlagsRead = 2, kCountCounted = 4;
+    // kCountProven: the mapcount is 2, proven by the mapping's smaps Pss (ReadOptions::pss_proof).
+    static constexpr uint8_t kCountRead = 1, kFlagsRead = 2, kCountCounted = 4, kCountProven = 8;
 
     uint64_t entry = 0;    // raw pagemap entry
     uint64_t kflags = 0;   // /proc/kpageflags (valid when flags_read())
     uint32_t mapcount = 0; // /proc/kpagecount (valid when count_read(); 1 when derived from
                            // the pagemap exclusive bit)
-    uint8_t kread = 0;     // kCountRead | kFlagsRead | kCountCounted: what is known and how
+    uint8_t kread = 0;     // kCountRead | kFlagsRead | kCountCounted | kCountProven: what is
+                           // known and how
 
-    bool count_read() const { return (kread & (kCountRead | kCountCounted)) != 0 || kflags != 0; }
+    bool count_read() const {
+        return (kread & (kCountRead | kCountCounted | kCountProven)) != 0 || kflags != 0;
+    }
     bool flags_read() const { return (kread & kFlagsRead) != 0 || kflags != 0; }
 };
 

@@ -52,6 +52,10 @@ struct ReadOptions {
     // anonymous pages are counted from their page table entries, checked against kpagecount
     // on a sample of frames (read_kpage).
     bool count_shared = false;
+    // The smaps fields and pagemap entries of each process come from one read (read_process;
+    // not counters carried from an earlier read): a mapping's Pss may prove that its shared
+    // anonymous pages are each mapped exactly twice (see read_kpage), with nothing read.
+    bool pss_proof = false;
     bool skip_vsyscall = true;
     // Mappings with more pages than this get no pages (a 16 GiB reservation would otherwise
     // cost 64 MiB of Page entries); their smaps fields are still read.
@@ -76,6 +80,7 @@ struct KpageStats {
     size_t frames_read = 0; // distinct frames whose kpagecount was read (each once)
     size_t flags_read = 0;  // of those, frames whose kpageflags were read too
     size_t counted = 0;     // pages whose mapcount was counted from PTEs (count_shared)
+    size_t proven = 0;      // pages whose mapcount 2 their mapping's Pss proved (pss_proof)
     size_t checked = 0;     // frames whose counted mapcount was checked against kpagecount
 };
 

@@ -38,6 +38,19 @@ namespace mml::procfs {
 // Read, count and flags: file and shmem pages (only KPF_DIRTY tells their dirtiness), pages of
 //   huge-capable mappings, and every page with ReadOptions::kpage_all. Each frame is read once
 //   per call even when several pages or processes map it (a bitmap of needed PFNs, no sort).
+// Proven by Pss (ReadOptions::pss_proof: smaps and pagemap of the process from one read): in a
+//   mapping that counting would take (countable: private, not KSM-mergeable, not a PFN/IO map,
+//   not huge-page capable), with no swap or migration entry, whose non-exclusive present pages are
+//   all anonymous, every such page but the zero page has mapcount 2 when smaps' Pss equals
+//   page_size x (exclusive pages) + page_size / 2 x (those pages), in kB. Why: smaps adds, per
+//   present page with a struct page, page_size / mapcount (an exclusive page is mapped once:
+//   page_size), at 2^-12 byte precision, rounded down, then prints kB rounded down
+//   (fs/proc/task_mmu.c, smaps_account, PSS_SHIFT); the zero page adds nothing. A page without
+//   the exclusive bit is mapped at least twice, so the sum is at most the expected value, and
+//   every page mapped 3 or more times takes at least page_size / 6 (682 bytes) off it: a
+//   value an exact multiple of 1 kB can then only print as 1 kB less or lower. The zero page,
+//   when its PFN is not known, counts as a shared page and makes the sum fall short too. So
+//   equality proves mapcount 2 for every one of them, with nothing read (Page::kCountProven).
 // Counted (ReadOptions::count_shared, the Sampler only): the mapcount of a present anonymous
 //   page without the exclusive bit, in a private mapping that is not KSM-mergeable, huge-page
 //   capable nor a PFN/IO map, and not the zero page (its PFN learned by reading a fresh page of
@@ -250,6 +263,37 @@ bool countable(const Mapping& m, const VmBits& vm) {
     }
 }
 
+// A size field of m's smaps block, looked for first where the kernel prints it (index `at`).
+uint64_t smaps_kb(const Mapping& m, size_t at, std::string_view name) {
+    const SmapsField* f =
+        m.smaps.size() > at && m.smaps[at].name == name ? &m.smaps[at] : m.field(name);
+    return f && f->kb ? *f->kb : 0;
+}
+
+// Whether smaps' Pss proves mapcount 2 for every count_candidate page of `m` (see "Proven by
+// Pss" above; the caller has checked countable and not huge-capable). Nothing to prove when
+// smaps counts no page mapped more than once (Shared_Clean and Shared_Dirty both 0).
+bool pss_proves_pairs(const Mapping& m, uint64_t zero_pfn, uint64_t page_size) {
+    if (page_size % 2048 != 0 || m.pages.size() != m.page_count(page_size)) return false;
+    if (smaps_kb(m, 6, "Shared_Clean") + smaps_kb(m, 7, "Shared_Dirty") == 0) return false;
+    const SmapsField* pss =
+        m.smaps.size() > 4 && m.smaps[4].name == "Pss" ? &m.smaps[4] : m.field("Pss");
+    if (!pss || !pss->kb) return false;
+    uint64_t once = 0, shared = 0;
+    for (const Page& pg : m.pages) {
+        const uint64_t e = pg.entry;
+        if (abi::pm_swapped(e)) return false; // a migration entry counts in Pss, unseen here
+        if (abi::pm_pfn(e) == 0) continue;
+        if (abi::pm_exclusive(e))
+            ++once;
+        else if (abi::pm_file_shared(e))
+            return false; // a file page mapped by others: its share is unknown
+        else
+            shared += count_candidate(e, zero_pfn);
+    }
+    return shared > 0 && *pss->kb * 1024 == once * page_size + shared * (page_size / 2);
+}
+
 // The zero page's PFN: a read of a fresh private anonymous page of our own maps it; confirmed
 // by its ZERO_PAGE flag. 0 when that cannot be shown.
 uint64_t probe_zero_pfn(int flags_fd, uint64_t page_size) {
@@ -276,20 +320,21 @@ struct Pass1 {
     std::vector<uint64_t> changed;
     bool noting = false;
     uint64_t slice = 0, page_size = 4096;
-    uint64_t zero_pfn = 0; // with count_shared: the zero page (read, never counted)
+    uint64_t zero_pfn = 0; // with count_shared or pss_proof: the zero page (read, never counted)
     std::vector<Slot> todo, flagged;
     Counted counted;
     KpageStats st;
 
     // `twin`: the previous snapshot's pages of the same range, or nullptr; `lend`: they may lend
     // their values. `count`: its shared anonymous pages go to `counted` (count_shared and
-    // countable(m)).
-    void mapping(Mapping& m, bool all, const Page* twin, bool lend, bool count) {
+    // countable(m)); `proven`: they are mapped twice (pss_proves_pairs), which wins.
+    void mapping(Mapping& m, bool all, const Page* twin, bool lend, bool count, bool proven) {
         const size_t first_counted = counted.size();
-        pages(m, all, twin, lend ? twin : nullptr, count);
+        pages(m, all, twin, lend ? twin : nullptr, count, proven);
         counted.close_group(m, first_counted);
     }
-    void pages(Mapping& m, bool all, const Page* twin, const Page* before, bool count) {
+    void pages(Mapping& m, bool all, const Page* twin, const Page* before, bool count,
+               bool proven) {
         PageWriter w(m);
         if (twin == w.pages()) twin = nullptr; // the same pages (read_process shared them)
         const uint64_t first_vpn = m.start / page_size;
@@ -302,6 +347,11 @@ struct Pass1 {
             if (!all && !file && abi::pm_exclusive(e)) {
                 w.set(i, 1, 0, 0);
                 ++st.derived;
+                continue;
+            }
+            if (proven && count_candidate(e, zero_pfn)) {
+                w.set(i, 2, 0, Page::kCountProven);
+                ++st.proven;
                 continue;
             }
             if (count && count_candidate(e, zero_pfn)) { // given or read by Counted::run
@@ -377,11 +427,15 @@ void pass1(std::span<Process* const> procs, const ReadOptions& opt,
         // (A process without PFNs has nothing to compare: entries without PFNs note nothing.)
         if (!p->kpage_known) continue;
         PrevPages prev{previous ? find_pid(*previous, p->pid) : nullptr};
+        // (Counters carried from an earlier read are not this read's Pss.)
+        const bool prove = opt.pss_proof && !p->counters_pending;
         for (Mapping& m : p->mappings) {
             if (m.pages.empty()) continue;
             const VmBits vm(m);
             const bool all = opt.kpage_all || huge_capable(m, vm);
-            pass.mapping(m, all, prev.twin(m), !all && !vm.mg, count && !all && countable(m, vm));
+            const bool pairs = !all && countable(m, vm);
+            pass.mapping(m, all, prev.twin(m), !all && !vm.mg, count && pairs,
+                         prove && pairs && pss_proves_pairs(m, pass.zero_pfn, pass.page_size));
         }
     }
 }
@@ -420,10 +474,12 @@ bool read_kpage(std::span<Process* const> procs, const ReadOptions& opt, const K
     // slice read.)
     const bool may_reuse = readable && reuse && reuse->previous &&
                            reusable(procs, *reuse->previous, pass.page_size, pass.changed);
-    if (readable && opt.count_shared && !may_reuse &&
-        std::all_of(procs.begin(), procs.end(), [](const Process* p) { return pages_read(*p); }))
+    const bool may_count =
+        readable && opt.count_shared && !may_reuse &&
+        std::all_of(procs.begin(), procs.end(), [](const Process* p) { return pages_read(*p); });
+    if (may_count || (readable && opt.pss_proof))
         pass.zero_pfn = probe_zero_pfn(flags.fd, pass.page_size);
-    const bool count = pass.zero_pfn != 0;
+    const bool count = may_count && pass.zero_pfn != 0;
     if (count) { // room for every page: the list is never copied as it grows (half the pages,
                  // as in the benchmark's subject, was a few short: a 2 MB copy)
         size_t pages = 0;

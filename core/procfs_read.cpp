@@ -265,7 +265,9 @@ bool read_pages(int pid, const ReadOptions& opt, uint64_t page_size, const Proce
     out.pfn_known = effective_cap(kCapSysAdmin) || any_pfn(ms);
     if (out.pfn_known && opt.kpage) {
         Process* one = &out;
-        read_kpage(std::span(&one, 1), opt);
+        ReadOptions with_pss = opt; // smaps and pagemap were both read just now
+        with_pss.pss_proof = true;
+        read_kpage(std::span(&one, 1), with_pss);
     }
     return true;
 }

@@ -217,6 +217,7 @@ std::string describe(const Process& p, std::span<const Page> run) {
         d += fmt::format("  mapcount {} ({}; flags not read)", first.mapcount,
                          first.kread & Page::kCountRead      ? "kpagecount"
                          : first.kread & Page::kCountCounted ? "counted page table entries"
+                         : first.kread & Page::kCountProven  ? "proven by the mapping's Pss"
                                                              : "exclusive bit");
     else if (kpage)
         d += fmt::format("  mapcount {}  {}", first.mapcount, flags_text(run));

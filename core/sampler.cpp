@@ -291,6 +291,7 @@ bool Sampler::read_all(Snapshot& snap, const Snapshot* prev, bool idle) {
             all_read &= p.state != ProcState::Alive || p.error.empty();
         }
         opt.count_shared = all_read;
+        opt.pss_proof = true; // each process read in full here, or copied whole while idle
         // Reuse only across snapshots with no action in between (see procfs_kpage.cpp).
         uint64_t slice = 0;
         {

@@ -185,6 +185,50 @@ TEST_F(LabKpage, DerivedMapcountIsKpagecountBeforeAndAfterForkAndCow) {
         1u);
 }
 
+// How the mapcount of each of the 16 pages of `p` at `addr` is known (Page::kread).
+std::vector<uint8_t> kreads(const mml::Process& p, uint64_t addr) {
+    std::vector<uint8_t> out;
+    const mml::Mapping* m = p.mapping_at(addr);
+    if (m)
+        for (uint64_t i = 0; i < kPages; ++i)
+            out.push_back(m->pages.at((addr - m->start) / page() + i).kread);
+    return out;
+}
+
+// Pss proves mapcount 2 only when every shared page is mapped exactly twice: one page mapped three
+// times among nine mapped twice (and the zero page beside them) sends the mapping to kpagecount.
+TEST_F(LabKpage, PssProvesMapcountTwoOnlyWhenEveryPageIsAPair) {
+    const int child = fork_child(pid);
+    ASSERT_GT(child, 0);
+    const uint8_t proven = mml::Page::kCountProven, kc = mml::Page::kCountRead;
+    const uint8_t zero = mml::Page::kCountRead | mml::Page::kFlagsRead;
+    const std::vector<uint8_t> pairs{proven, proven, proven, proven, proven, proven, proven, proven,
+                                     proven, proven, zero,   zero,   0,      0,      0,      0};
+    for (int who : {pid, child}) {
+        const mml::Process p = read(who);
+        expect_truth(p, addr, "one fork");
+        EXPECT_EQ(kreads(p, addr), pairs) << "pages 0-9 mapped twice: proven, not read";
+    }
+    const int grandchild = fork_child(child);
+    ASSERT_GT(grandchild, 0);
+    for (uint64_t i = 0; i < 9; ++i) // page 9 stays mapped three times
+        ASSERT_TRUE(lab.call(grandchild, store_req(addr + i * page(), "g")).delivered);
+    const std::vector<uint8_t> some{kc, kc, kc, kc, kc, kc, kc, kc, kc, kc, zero, zero, 0, 0, 0, 0};
+    for (int who : {pid, child}) {
+        const mml::Process p = read(who);
+        expect_truth(p, addr, "page 9 mapped three times");
+        EXPECT_EQ(kreads(p, addr), some) << "one page mapped three times: all read";
+    }
+    ASSERT_TRUE(lab.call(grandchild, store_req(addr + 9 * page(), "g")).delivered);
+    for (int who : {pid, child, grandchild}) {
+        const mml::Process p = read(who);
+        expect_truth(p, addr, "the grandchild's copies");
+        if (who != grandchild) {
+            EXPECT_EQ(kreads(p, addr), pairs) << "pairs again";
+        }
+    }
+}
+
 // File pages (clean and dirty, shared and private, a private copy) before and after a fork:
 // their flags are always read, the private copy's are not once it is shared.
 TEST_F(LabKpage, FilePagesCleanDirtyAndCopiesMatchTheKernel) {
@@ -225,15 +269,18 @@ void fork_story(LabKpage& t, const std::function<mml::procfs::KpageStats(const c
     const auto cold = check("after fork (cold)");
     const auto warm = check("after fork (warm)");
     if (expect_counted) {
-        EXPECT_GT(cold.counted, 0u) << "the Sampler counts the mapcounts of shared pages";
-        EXPECT_GT(cold.checked, 0u) << "and checks a slice against kpagecount";
+        EXPECT_GT(cold.proven, 0u) << "the Sampler proves mapcount 2 from Pss";
     } else {
         EXPECT_GT(warm.reused, 0u) << "an idle lab reuses the mapcounts of shared pages";
     }
     // A second fork: three mappers; nothing may keep the old count of 2.
     const int grandchild = t.fork_child(child);
     ASSERT_GT(grandchild, 0);
-    check("after second fork");
+    const auto three = check("after second fork");
+    if (expect_counted) {
+        EXPECT_GT(three.counted, 0u) << "the Sampler counts the mapcounts Pss cannot prove";
+        EXPECT_GT(three.checked, 0u) << "and checks a slice against kpagecount";
+    }
     check("after second fork (warm)");
     // Copy-on-write in the grandchild, then its exit: counts drop without the parent's
     // pagemap entries changing.

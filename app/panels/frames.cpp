@@ -423,9 +423,11 @@ void FramesPanel::hover_details(Context& ctx, const Geom& g) {
     ImGui::Text("%s%s", pfn_text(fr.pfn).c_str(), fr.zero ? "  (the shared zero page)" : "");
     if (fr.mapcount)
         ImGui::Text("mapcount %u (%s)", fr.mapcount,
-                    fr.counted ? "counted from the lab processes' page tables, checked against "
-                                 "/proc/kpagecount"
-                               : "/proc/kpagecount");
+                    fr.counted  ? "counted from the lab processes' page tables, checked against "
+                                  "/proc/kpagecount"
+                    : fr.proven ? "proven by the mapping's Pss in smaps: every page of it that is "
+                                  "not exclusive is mapped exactly twice"
+                                : "/proc/kpagecount");
     if (fr.is_new) ImGui::Text("new: none of these pages used this frame before the last action");
     ImGui::Text("mapped here by:");
     for (const FrameColumn& c : model.cols)

@@ -29,6 +29,7 @@ struct PhysFrame {
     PageState state = PageState::Clean;
     uint32_t mapcount = 0; // from kpagecount (0 when unknown)
     bool counted = false;  // mapcount counted from the lab's page tables instead
+    bool proven = false;   // mapcount 2 proven by the mapping's smaps Pss instead
     int refs = 0;          // lines that reach it in the window
     bool is_new = false;   // not a frame of these pages before the last action
     bool zero = false;
