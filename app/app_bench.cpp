@@ -298,6 +298,7 @@ void App::record_frame_time() {
     if (snap_ && snap_->seq != bench_.seen_seq) {
         bench_.seen_seq = snap_->seq;
         ++s.snapshots;
+        s.arrival_ms.push_back(ms);
     }
     s.ms.push_back(ms);
     s.cpu_ms += cpu_ms;
@@ -309,6 +310,14 @@ void App::record_frame_time() {
 }
 
 namespace {
+
+// The frame times of `s` without those that drew a new snapshot (each of those once).
+std::vector<float> others(const BenchRun::Series& s) {
+    std::vector<float> rest = s.ms;
+    for (float a : s.arrival_ms)
+        if (auto it = std::find(rest.begin(), rest.end(), a); it != rest.end()) rest.erase(it);
+    return rest;
+}
 
 void report_series(const char* name, const BenchRun::Series& s) {
     const auto q = [](const std::vector<float>& v, double p) { return quantile(v, p); };
@@ -324,6 +333,11 @@ void report_series(const char* name, const BenchRun::Series& s) {
                 q(s.build, 0.5), q(s.build, 0.99), q(s.submit, 0.5), q(s.submit, 0.99),
                 q(s.swap, 0.5), q(s.swap, 0.99), q(s.poll, 0.5), q(s.poll, 0.99), q(s.damage, 0.5),
                 q(s.damage, 0.9), q(s.damage, 0.99));
+    if (!s.arrival_ms.empty())
+        std::printf("bench   frames that drew a new snapshot: %zu, p50=%.2f max=%.2f ms; the "
+                    "others p99=%.2f ms\n",
+                    s.arrival_ms.size(), q(s.arrival_ms, 0.5), q(s.arrival_ms, 1.0),
+                    q(others(s), 0.99));
 }
 
 } // namespace

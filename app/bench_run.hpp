@@ -25,8 +25,9 @@ struct BenchRun {
     Clock::time_point block_t; // when it began
     struct Series {
         std::vector<float> ms, build, submit, swap, poll, damage;
-        double cpu_ms = 0;      // CPU time of the whole process (all threads)
-        uint64_t snapshots = 0; // new snapshots drawn (the sampling rate achieved)
+        std::vector<float> arrival_ms; // frames that drew a new snapshot (also in ms)
+        double cpu_ms = 0;             // CPU time of the whole process (all threads)
+        uint64_t snapshots = 0;        // new snapshots drawn (the sampling rate achieved)
     };
     uint64_t seen_seq = 0; // of the last snapshot a frame drew
     Series series[kModes];

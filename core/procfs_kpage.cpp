@@ -131,6 +131,16 @@ struct VmBits {
     }
 };
 
+// A field of m's smaps block, looked for first where the kernel prints it (index `at`).
+const SmapsField* smaps_field(const Mapping& m, size_t at, std::string_view name) {
+    return m.smaps.size() > at && m.smaps[at].name == name ? &m.smaps[at] : m.field(name);
+}
+
+uint64_t smaps_kb(const Mapping& m, size_t at, std::string_view name) {
+    const SmapsField* f = smaps_field(m, at, name);
+    return f && f->kb ? *f->kb : 0;
+}
+
 // Mappings whose pages may be huge: every present page is read there.
 // A mapping with less than 2 MiB resident and no hugetlb flag holds no PMD-mapped page
 // (AnonHugePages, ShmemPmdMapped and FilePmdMapped count inside Rss, a PMD at least 2 MiB;
@@ -138,8 +148,7 @@ struct VmBits {
 // fields are a 2 KiB block of their own, mostly cold in cache by now).
 bool huge_capable(const Mapping& m, const VmBits& vm) {
     if (vm.hg) return true;
-    const SmapsField* rss =
-        m.smaps.size() > 3 && m.smaps[3].name == "Rss" ? &m.smaps[3] : m.field("Rss");
+    const SmapsField* rss = smaps_field(m, 3, "Rss");
     if (!vm.ht && rss && rss->kb && *rss->kb < 2048) return false;
     for (const SmapsField& f : m.smaps) {
         if (!f.kb || *f.kb == 0) continue;
@@ -263,21 +272,13 @@ bool countable(const Mapping& m, const VmBits& vm) {
     }
 }
 
-// A size field of m's smaps block, looked for first where the kernel prints it (index `at`).
-uint64_t smaps_kb(const Mapping& m, size_t at, std::string_view name) {
-    const SmapsField* f =
-        m.smaps.size() > at && m.smaps[at].name == name ? &m.smaps[at] : m.field(name);
-    return f && f->kb ? *f->kb : 0;
-}
-
 // Whether smaps' Pss proves mapcount 2 for every count_candidate page of `m` (see "Proven by
 // Pss" above; the caller has checked countable and not huge-capable). Nothing to prove when
 // smaps counts no page mapped more than once (Shared_Clean and Shared_Dirty both 0).
 bool pss_proves_pairs(const Mapping& m, uint64_t zero_pfn, uint64_t page_size) {
     if (page_size % 2048 != 0 || m.pages.size() != m.page_count(page_size)) return false;
     if (smaps_kb(m, 6, "Shared_Clean") + smaps_kb(m, 7, "Shared_Dirty") == 0) return false;
-    const SmapsField* pss =
-        m.smaps.size() > 4 && m.smaps[4].name == "Pss" ? &m.smaps[4] : m.field("Pss");
+    const SmapsField* pss = smaps_field(m, 4, "Pss");
     if (!pss || !pss->kb) return false;
     uint64_t once = 0, shared = 0;
     for (const Page& pg : m.pages) {
