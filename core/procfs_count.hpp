@@ -34,16 +34,28 @@ inline bool frames_of(const std::vector<Slot>& slots, FrameSet& set) {
     return frames_of(slots, set, [](const Slot& s) { return s.pfn; });
 }
 
+// Whether kread bits a and b know the same (the count, and the flags or not) by whatever way:
+// a mapcount counted or proven before and read now (the refresh slice), or the other way round.
+inline bool same_knowledge(uint8_t a, uint8_t b) {
+    constexpr uint8_t kCount = Page::kCountRead | Page::kCountCounted | Page::kCountProven;
+    const bool both_count = (a & kCount) != 0 && (b & kCount) != 0;
+    return a == b || (both_count && (a & Page::kFlagsRead) == (b & Page::kFlagsRead));
+}
+
 // Writes the kpage values of a mapping's pages, making the pages the mapping's own (PageVec)
 // only at the first value that differs: pages shared with an earlier read (read_process)
-// stay shared when nothing changed.
+// stay shared when nothing changed. A value found again by another way keeps the way it was
+// first known (Page::kread): the page is unchanged, so the snapshot's version need not change
+// (a page of the rotating refresh slice, read where it was counted, made the whole 1 GiB
+// mapping of the bench scene new once a second, and the panels rebuilt it on the frame).
 class PageWriter {
 public:
     explicit PageWriter(Mapping& m) : m_(m), pg_(std::as_const(m.pages).data()) {}
     const Page* pages() const { return pg_; }
     void set(size_t i, uint32_t mapcount, uint64_t kflags, uint8_t kread) {
         const Page& now = pg_[i];
-        if (now.mapcount == mapcount && now.kflags == kflags && now.kread == kread) return;
+        if (now.mapcount == mapcount && now.kflags == kflags && same_knowledge(now.kread, kread))
+            return;
         Page* w = m_.pages.data(); // its own from here on
         w[i].mapcount = mapcount;
         w[i].kflags = kflags;

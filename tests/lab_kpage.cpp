@@ -404,3 +404,30 @@ TEST_F(LabKpage, IdleLabIsCopiedNotReread) {
     EXPECT_EQ(s.stats().full_reads, 2u);
     EXPECT_EQ(expect_truth(*c->process(pid), addr, "after an action").present, 13);
 }
+
+// Three mappers (counted, not provable by Pss), then a full read of the idle lab every time: the
+// rotating refresh slice reads each page's kpagecount once in 16 snapshots, and a count read where
+// it was counted before is the same page. The mapping keeps its pages_version (panels rebuild
+// what a new version shows), and every value stays the kernel's.
+TEST_F(LabKpage, RefreshReadsOfCountedPagesKeepTheVersion) {
+    const int child = fork_child(pid);
+    ASSERT_GT(child, 0);
+    ASSERT_GT(fork_child(child), 0);
+    mml::SamplerOptions so;
+    so.interval = 0ms;
+    so.idle_refresh = 0ms;
+    mml::Sampler s(lab, so);
+    mml::SnapshotPtr first = s.sample_now();
+    const auto version = [&](const mml::Snapshot& snap) {
+        const mml::Mapping* m = snap.process(pid)->mapping_at(addr);
+        return m ? m->pages_version : 0;
+    };
+    ASSERT_NE(version(*first), 0u);
+    EXPECT_GT(s.stats().last_kpage.counted, 0u) << "three mappers: counted";
+    for (uint64_t i = 0; i < 2 * mml::procfs::kKpageRefreshEvery; ++i) {
+        mml::SnapshotPtr snap = s.sample_now();
+        EXPECT_EQ(version(*snap), version(*first)) << "snapshot " << i;
+        expect_truth(*snap->process(pid), addr, "idle, refreshed");
+    }
+    EXPECT_EQ(s.stats().idle_copies, 0u);
+}
