@@ -51,6 +51,10 @@ namespace mml::procfs {
 //   value an exact multiple of 1 kB can then only print as 1 kB less or lower. The zero page,
 //   when its PFN is not known, counts as a shared page and makes the sum fall short too. So
 //   equality proves mapcount 2 for every one of them, with nothing read (Page::kCountProven).
+//   (Both sides use the precise per-page mapcount with CONFIG_PAGE_MAPCOUNT, the default. A
+//   kernel built with CONFIG_NO_PAGE_MAPCOUNT gives the pages of a large folio their folio's
+//   average instead, as the exclusive-bit derivation above already accepts: huge-capable
+//   mappings are excluded, small-size THP ("mTHP") in other mappings is not detected.)
 // Counted (ReadOptions::count_shared, the Sampler only): the mapcount of a present anonymous
 //   page without the exclusive bit, in a private mapping that is not KSM-mergeable, huge-page
 //   capable nor a PFN/IO map, and not the zero page (its PFN learned by reading a fresh page of

@@ -239,7 +239,17 @@ TEST_F(LabSampler, FullReadsShareWhatDidNotChange) {
     ASSERT_NE(a2, b2);
     EXPECT_FALSE(a2->pages.shares(a1->pages)) << "the written mapping's pages are its own";
     EXPECT_FALSE(a2->smaps.shares(a1->smaps)) << "its Rss moved";
-    EXPECT_TRUE(b2->pages.shares(b1->pages)) << "the untouched mapping's pages are shared";
+    if (!b2->pages.shares(b1->pages)) {
+        // Only a kpage value the kernel moved on its own may take the sharing away: the shared
+        // page's kpageflags are read each time, and its LRU bits may change when the kernel
+        // drains its per-CPU batch. (This expectation failed once, under ctest -j2 in the
+        // sanitizer build, without saying which value moved; not reproduced in 120 reruns.)
+        bool moved = false;
+        for (size_t i = 0; i < b1->pages.size() && i < b2->pages.size(); ++i)
+            moved |= b1->pages[i].kflags != b2->pages[i].kflags ||
+                     b1->pages[i].mapcount != b2->pages[i].mapcount;
+        EXPECT_TRUE(moved) << "the untouched mapping's pages are shared unless a value moved";
+    }
     EXPECT_TRUE(b2->smaps.shares(b1->smaps)) << "and its smaps fields";
     mml::Process fresh;
     ASSERT_TRUE(mml::procfs::read_process(pid, {}, fresh)) << fresh.error;
