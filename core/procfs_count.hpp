@@ -1,7 +1,7 @@
 // read_kpage's counting half (procfs_kpage.cpp): the pages whose values are written back only
-// where they change, the rotating slice of frames checked against kpagecount, and the mapcounts
-// of shared anonymous pages counted from the page table entries of every observed process.
-// Internal to procfs_kpage.cpp.
+// where they change, the rotating slice of frames checked against kpagecount, the mapcount 2 that
+// smaps' Pss proves, and the mapcounts of shared anonymous pages counted from the page table
+// entries of every observed process. Internal to procfs_kpage.cpp (and its unit tests).
 #pragma once
 
 #include "abi.hpp"
@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,6 +92,43 @@ inline bool in_slice(uint64_t n, uint64_t slice) {
 inline bool count_candidate(uint64_t e, uint64_t zero_pfn) {
     const uint64_t pfn = abi::pm_pfn(e);
     return pfn != 0 && !abi::pm_file_shared(e) && !abi::pm_exclusive(e) && pfn != zero_pfn;
+}
+
+// A field of m's smaps block, looked for first where the kernel prints it (index `at`).
+inline const SmapsField* smaps_field(const Mapping& m, size_t at, std::string_view name) {
+    return m.smaps.size() > at && m.smaps[at].name == name ? &m.smaps[at] : m.field(name);
+}
+
+inline uint64_t smaps_kb(const Mapping& m, size_t at, std::string_view name) {
+    const SmapsField* f = smaps_field(m, at, name);
+    return f && f->kb ? *f->kb : 0;
+}
+
+// Whether smaps' Pss proves mapcount 2 for every count_candidate page of `m` (procfs_kpage.cpp,
+// "Proven by Pss"; the caller has checked countable and not huge-capable). Nothing to prove when
+// smaps counts no page mapped more than once (Shared_Clean and Shared_Dirty both 0), and no
+// walk when smaps' sums already rule pairs out (three or more mappers).
+inline bool pss_proves_pairs(const Mapping& m, uint64_t zero_pfn, uint64_t page_size) {
+    if (page_size % 2048 != 0 || m.pages.size() != m.page_count(page_size)) return false;
+    const uint64_t shared_kb = smaps_kb(m, 6, "Shared_Clean") + smaps_kb(m, 7, "Shared_Dirty");
+    const uint64_t private_kb = smaps_kb(m, 8, "Private_Clean") + smaps_kb(m, 9, "Private_Dirty");
+    const SmapsField* pss = smaps_field(m, 4, "Pss");
+    // smaps' own sums first (no walk): pairs only would make Pss = Private + Shared / 2.
+    if (shared_kb == 0 || !pss || !pss->kb || *pss->kb * 2 != private_kb * 2 + shared_kb)
+        return false;
+    uint64_t once = 0, shared = 0;
+    for (const Page& pg : m.pages) {
+        const uint64_t e = pg.entry;
+        if (abi::pm_swapped(e)) return false; // a migration entry counts in Pss, unseen here
+        if (abi::pm_pfn(e) == 0) continue;
+        if (abi::pm_exclusive(e))
+            ++once;
+        else if (abi::pm_file_shared(e))
+            return false; // a file page mapped by others: its share is unknown
+        else
+            shared += count_candidate(e, zero_pfn);
+    }
+    return shared > 0 && *pss->kb * 1024 == once * page_size + shared * (page_size / 2);
 }
 
 // One byte per PFN of [lo, hi], in blocks of kBlock frames made as their first PFN is counted: a

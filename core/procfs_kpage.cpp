@@ -93,8 +93,10 @@ using kpage::count_candidate;
 using kpage::Counted;
 using kpage::in_slice;
 using kpage::PageWriter;
+using kpage::pss_proves_pairs;
 using kpage::set_values;
 using kpage::Slot;
+using kpage::smaps_field;
 
 constexpr size_t kThreadMin = 16 * 1024; // frames worth reading with a second thread
 
@@ -134,16 +136,6 @@ struct VmBits {
         }
     }
 };
-
-// A field of m's smaps block, looked for first where the kernel prints it (index `at`).
-const SmapsField* smaps_field(const Mapping& m, size_t at, std::string_view name) {
-    return m.smaps.size() > at && m.smaps[at].name == name ? &m.smaps[at] : m.field(name);
-}
-
-uint64_t smaps_kb(const Mapping& m, size_t at, std::string_view name) {
-    const SmapsField* f = smaps_field(m, at, name);
-    return f && f->kb ? *f->kb : 0;
-}
 
 // Mappings whose pages may be huge: every present page is read there.
 // A mapping with less than 2 MiB resident and no hugetlb flag holds no PMD-mapped page
@@ -274,29 +266,6 @@ bool countable(const Mapping& m, const VmBits& vm) {
     default:
         return false;
     }
-}
-
-// Whether smaps' Pss proves mapcount 2 for every count_candidate page of `m` (see "Proven by
-// Pss" above; the caller has checked countable and not huge-capable). Nothing to prove when
-// smaps counts no page mapped more than once (Shared_Clean and Shared_Dirty both 0).
-bool pss_proves_pairs(const Mapping& m, uint64_t zero_pfn, uint64_t page_size) {
-    if (page_size % 2048 != 0 || m.pages.size() != m.page_count(page_size)) return false;
-    if (smaps_kb(m, 6, "Shared_Clean") + smaps_kb(m, 7, "Shared_Dirty") == 0) return false;
-    const SmapsField* pss = smaps_field(m, 4, "Pss");
-    if (!pss || !pss->kb) return false;
-    uint64_t once = 0, shared = 0;
-    for (const Page& pg : m.pages) {
-        const uint64_t e = pg.entry;
-        if (abi::pm_swapped(e)) return false; // a migration entry counts in Pss, unseen here
-        if (abi::pm_pfn(e) == 0) continue;
-        if (abi::pm_exclusive(e))
-            ++once;
-        else if (abi::pm_file_shared(e))
-            return false; // a file page mapped by others: its share is unknown
-        else
-            shared += count_candidate(e, zero_pfn);
-    }
-    return shared > 0 && *pss->kb * 1024 == once * page_size + shared * (page_size / 2);
 }
 
 // The zero page's PFN: a read of a fresh private anonymous page of our own maps it; confirmed
