@@ -40,6 +40,14 @@ struct Page {
     uint8_t kread = 0;     // kCountRead | kFlagsRead | kCountCounted | kCountProven: what is
                            // known and how
 
+    // How the mapcount is known, when count_read() (see CountSource).
+    enum class CountSource : uint8_t { ExclusiveBit, Read, Counted, Proven };
+    CountSource count_source() const {
+        if ((kread & kCountRead) != 0 || kflags != 0) return CountSource::Read;
+        if ((kread & kCountCounted) != 0) return CountSource::Counted;
+        if ((kread & kCountProven) != 0) return CountSource::Proven;
+        return CountSource::ExclusiveBit;
+    }
     bool count_read() const {
         return (kread & (kCountRead | kCountCounted | kCountProven)) != 0 || kflags != 0;
     }

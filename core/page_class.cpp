@@ -103,9 +103,7 @@ PageClass classify_page(const Page& p, const MappingTraits& m, const ClassifyEnv
     c.pfn = env.pfn_known ? abi::pm_pfn(e) : 0;
     // What the sampler read for this page (Page::kread; a page with flags also has its count).
     c.kpage_read = env.kpage_known && p.count_read();
-    const bool not_read = c.kpage_read && (p.kread & Page::kCountRead) == 0;
-    c.counted = not_read && (p.kread & Page::kCountCounted) != 0;
-    c.proven = not_read && (p.kread & Page::kCountProven) != 0;
+    c.count_src = p.count_source();
     c.flags_read = env.kpage_known && p.flags_read();
     const bool zero_flag = c.flags_read && kflag(p.kflags, abi::kKpfZeroPage);
     const bool zero_pfn = c.pfn != 0 && env.zero_pfn != 0 && c.pfn == env.zero_pfn;

@@ -55,8 +55,7 @@ struct PageClass {
     bool soft_dirty = false;
     bool file_page = false;  // pagemap "file-page or shared-anon" bit
     bool kpage_read = false; // kpagecount was read for this page (mapcount)
-    bool counted = false;    // the mapcount was counted from the lab's page tables, not read
-    bool proven = false;     // the mapcount 2 was proven by the mapping's smaps Pss, not read
+    Page::CountSource count_src = Page::CountSource::Read; // how the mapcount is known
     bool flags_read = false; // kpageflags too (not for shared anonymous pages: see procfs.hpp)
     uint64_t pfn = 0;        // 0 when unknown
     uint32_t mapcount = 0;   // valid when kpage_read

@@ -199,6 +199,20 @@ std::string flags_text(std::span<const Page> run) {
     return out;
 }
 
+const char* count_source_name(Page::CountSource s) {
+    switch (s) {
+    case Page::CountSource::Read:
+        return "kpagecount";
+    case Page::CountSource::Counted:
+        return "counted page table entries";
+    case Page::CountSource::Proven:
+        return "proven by the mapping's Pss";
+    case Page::CountSource::ExclusiveBit:
+        break;
+    }
+    return "exclusive bit";
+}
+
 std::string describe(const Process& p, std::span<const Page> run) {
     const Page& first = run.front();
     const uint64_t e = first.entry;
@@ -215,10 +229,7 @@ std::string describe(const Process& p, std::span<const Page> run) {
     if (present && p.pfn_known) d += "  " + pfn_text(run);
     if (kpage && !first.flags_read())
         d += fmt::format("  mapcount {} ({}; flags not read)", first.mapcount,
-                         first.kread & Page::kCountRead      ? "kpagecount"
-                         : first.kread & Page::kCountCounted ? "counted page table entries"
-                         : first.kread & Page::kCountProven  ? "proven by the mapping's Pss"
-                                                             : "exclusive bit");
+                         count_source_name(first.count_source()));
     else if (kpage)
         d += fmt::format("  mapcount {}  {}", first.mapcount, flags_text(run));
     return d;

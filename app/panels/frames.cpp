@@ -16,6 +16,22 @@ namespace {
 
 constexpr int kMaxRows = 64;
 
+// Where a frame's mapcount came from, for a student.
+const char* count_source_text(Page::CountSource s) {
+    switch (s) {
+    case Page::CountSource::Counted:
+        return "counted from the lab processes' page tables, checked against /proc/kpagecount";
+    case Page::CountSource::Proven:
+        return "proven by the mapping's Pss in smaps: every page of it that is not exclusive is "
+               "mapped exactly twice";
+    case Page::CountSource::ExclusiveBit:
+        return "the pagemap exclusive bit: mapped once";
+    case Page::CountSource::Read:
+        break;
+    }
+    return "/proc/kpagecount";
+}
+
 ImU32 with_alpha(ImU32 c, float a) {
     const unsigned al = static_cast<unsigned>(std::clamp(a, 0.0f, 1.0f) * 255.0f);
     return (c & ~IM_COL32_A_MASK) | (al << IM_COL32_A_SHIFT);
@@ -421,13 +437,7 @@ void FramesPanel::hover_details(Context& ctx, const Geom& g) {
     const PhysFrame& fr = model.frames[static_cast<size_t>(f)];
     ImGui::BeginTooltip();
     ImGui::Text("%s%s", pfn_text(fr.pfn).c_str(), fr.zero ? "  (the shared zero page)" : "");
-    if (fr.mapcount)
-        ImGui::Text("mapcount %u (%s)", fr.mapcount,
-                    fr.counted  ? "counted from the lab processes' page tables, checked against "
-                                  "/proc/kpagecount"
-                    : fr.proven ? "proven by the mapping's Pss in smaps: every page of it that is "
-                                  "not exclusive is mapped exactly twice"
-                                : "/proc/kpagecount");
+    if (fr.mapcount) ImGui::Text("mapcount %u (%s)", fr.mapcount, count_source_text(fr.count_src));
     if (fr.is_new) ImGui::Text("new: none of these pages used this frame before the last action");
     ImGui::Text("mapped here by:");
     for (const FrameColumn& c : model.cols)

@@ -99,8 +99,7 @@ void collect_frames(FramesModel& fm, const std::vector<uint64_t>& before_pfns, b
                 f.pfn = c.pfn;
                 f.zero = c.base == PageBase::ZeroPage;
                 f.mapcount = c.kpage_read ? c.mapcount : 0;
-                f.counted = c.counted;
-                f.proven = c.proven;
+                f.count_src = c.count_src;
                 f.state = page_state(c);
                 f.is_new = have_before &&
                            !std::binary_search(before_pfns.begin(), before_pfns.end(), c.pfn);

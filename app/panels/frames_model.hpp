@@ -27,11 +27,10 @@ struct FrameColumn {
 struct PhysFrame {
     uint64_t pfn = 0;
     PageState state = PageState::Clean;
-    uint32_t mapcount = 0; // from kpagecount (0 when unknown)
-    bool counted = false;  // mapcount counted from the lab's page tables instead
-    bool proven = false;   // mapcount 2 proven by the mapping's smaps Pss instead
-    int refs = 0;          // lines that reach it in the window
-    bool is_new = false;   // not a frame of these pages before the last action
+    uint32_t mapcount = 0;                                 // from kpagecount (0 when unknown)
+    Page::CountSource count_src = Page::CountSource::Read; // how `mapcount` is known
+    int refs = 0;                                          // lines that reach it in the window
+    bool is_new = false; // not a frame of these pages before the last action
     bool zero = false;
 };
 
